@@ -1,0 +1,33 @@
+# Two commands for a newcomer: `make demo` and `make test`. Both install into .venv first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+
+.PHONY: install demo test lint typecheck docs bench cassettes clean
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv>=0.5"
+
+# uv keeps .venv exactly in step with uv.lock (--inexact leaves uv itself in place).
+install: $(UV)
+	$(UV) sync --frozen --inexact --quiet --python $(BIN)/python
+
+demo: install
+	$(BIN)/mmtkit plugins
+	$(BIN)/python examples/foundation_tour.py
+
+test: install
+	$(BIN)/pytest -q
+	$(BIN)/mypy
+	$(BIN)/ruff check .
+
+docs: install
+	$(BIN)/mkdocs build --strict --site-dir build/site
+
+bench: install
+	$(BIN)/python bench/import_time.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

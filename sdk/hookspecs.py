@@ -1,0 +1,101 @@
+"""The public plugin API of mmtkit: every hook a plugin may implement.
+
+A plugin is any module or object with functions named like these, decorated with
+``mmtkit.hookimpl``, and announced through the ``mmtkit`` entry-point group::
+
+    [project.entry-points.mmtkit]
+    my_checks = "my_package.checks"
+
+Keep this list short and stable: it is a promise to third parties. Hooks take
+``register(...)`` callbacks rather than returning magic values where a plugin adds things,
+and return plain lists of typed values where the core collects results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from mmtkit.adapter import Adapter
+    from mmtkit.conversation import Conversation
+    from mmtkit.messages import Channel, Content, InboundEvent
+    from mmtkit.policy import PolicyContext, Violation
+    from mmtkit.signals import Signal
+
+PROJECT = "mmtkit"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+class InboundActions(Protocol):
+    """What an ``mmt_on_inbound`` plugin may do in answer to an event. Every reply goes
+    through the full send pipeline (capabilities, window, compliance, outbox)."""
+
+    def reply(self, content: Content, *, automatic: bool = True) -> None: ...
+
+    def add_label(self, label: str) -> None: ...
+
+    def assign(self, agent: str | None) -> None: ...
+
+
+@hookspec
+def mmt_register_adapters(register: Callable[[Channel, Callable[..., Adapter]], None]) -> None:
+    """Add platform adapters: call ``register(channel, factory)`` once per channel served.
+
+    ``factory(**settings)`` builds a configured :class:`~mmtkit.adapter.Adapter`. When two
+    plugins register the same channel, the one loaded last wins and ``mmtkit plugins`` says so.
+    """
+
+
+@hookspec
+def mmt_check_outbound(content: Content, context: PolicyContext) -> Iterable[Violation] | None:
+    """Check a message the business is about to send; return the violations found.
+
+    Called for every outbound message before it reaches the outbox. Return an empty list
+    (or None) when the message is clean. Do not decide allow/block yourself: the policy
+    engine applies the operator's configuration to what every check reports. A check that
+    raises blocks the send with a :class:`~mmtkit.errors.PluginError` (fail closed).
+    """
+
+
+@hookspec
+def mmt_check_inbound(event: InboundEvent, context: PolicyContext) -> Iterable[Violation] | None:
+    """Check a customer's message for behaviour a seller may report (harassment, threats,
+    spam). Inbound violations flag and label a conversation; they never block anything."""
+
+
+@hookspec
+def mmt_extract_signals(
+    event: InboundEvent | Content, conversation: Conversation | None
+) -> Iterable[Signal] | None:
+    """Extract reportable signals (``payment``, ``tracking_id``...) from a message in or out.
+
+    Signals carry no message text by construction; they feed conversion events.
+    """
+
+
+@hookspec
+def mmt_on_inbound(
+    event: InboundEvent, conversation: Conversation, actions: InboundActions
+) -> None:
+    """React to an inbound event after it is stored: auto-replies, labels, CRM hand-off.
+
+    Use ``actions`` rather than sending directly, so replies are checked and durable.
+    """
+
+
+@hookspec
+def mmt_register_event_sinks(register: Callable[[str, Callable[..., Any]], None]) -> None:
+    """Add conversion-event sinks (TikTok Events API, Meta Conversions API...):
+    ``register(name, factory)`` where ``factory(**settings)`` builds the sink."""
+
+
+@hookspec
+def mmt_register_commands(cli: click.Group) -> None:
+    """Add sub-commands to the ``mmtkit`` command line: ``@cli.command()`` on your function."""

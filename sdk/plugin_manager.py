@@ -1,0 +1,331 @@
+"""Finding, loading and calling plugins, safely.
+
+Built-in adapters and checks are announced through mmtkit's own ``mmtkit`` entry points, the
+same path a third-party distribution takes, so the built-ins prove that path works. Loading is
+explicit and fenced:
+
+* ``MMTKIT_PLUGINS`` (comma-separated entry-point names) is an allow list: when set, nothing
+  else loads. ``MMTKIT_DISABLE_PLUGINS`` is a block list. Both may also be passed in code.
+* A plugin that fails to import or register is reported (a :class:`PluginLoadWarning` that
+  names it and the error, and a ``failed`` row in ``mmtkit plugins``) and skipped; the host
+  keeps working.
+* The rest of mmtkit never calls ``pm.hook.x(...)`` untyped: :class:`Hooks` is a typed facade
+  (the tox 4 pattern) that also decides, per hook, whether a plugin that raises fails closed
+  (compliance checks: the send is stopped) or is skipped with a warning (everything else).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from importlib import metadata
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+from attrs import evolve, frozen
+
+from mmtkit import hookspecs
+from mmtkit.errors import AdapterNotFound, PluginError
+from mmtkit.messages import Channel
+
+if TYPE_CHECKING:
+    import click
+
+    from mmtkit.adapter import Adapter, AdapterFactory
+    from mmtkit.conversation import Conversation
+    from mmtkit.hookspecs import InboundActions
+    from mmtkit.messages import Content, InboundEvent
+    from mmtkit.policy import PolicyContext, Violation
+    from mmtkit.signals import Signal
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Hooks",
+    "PluginInfo",
+    "PluginLoadWarning",
+    "PluginManager",
+]
+
+log = logging.getLogger("mmtkit.plugin_manager")
+
+ENTRY_POINT_GROUP = "mmtkit"
+ALLOW_ENV = "MMTKIT_PLUGINS"
+BLOCK_ENV = "MMTKIT_DISABLE_PLUGINS"
+_KNOWN_HOOKS = frozenset(name for name in dir(hookspecs) if name.startswith("mmt_"))
+
+
+class PluginLoadWarning(UserWarning):
+    """A plugin could not be loaded and was skipped."""
+
+
+@frozen(kw_only=True)
+class PluginInfo:
+    """One row of ``mmtkit plugins``."""
+
+    name: str
+    status: str
+    """``loaded``, ``failed`` or ``disabled`` (``pending`` only while loading)."""
+    distribution: str | None = None
+    version: str | None = None
+    hooks: tuple[str, ...] = ()
+    error: str | None = None
+    builtin: bool = False
+
+
+def _names(value: str | None) -> frozenset[str] | None:
+    if value is None or not value.strip():
+        return None
+    return frozenset(part.strip() for part in value.split(",") if part.strip())
+
+
+class PluginManager:
+    """Loads plugins and hands out the typed :class:`Hooks` facade.
+
+    ``allow``/``block`` default to the ``MMTKIT_PLUGINS``/``MMTKIT_DISABLE_PLUGINS``
+    environment variables; pass ``env={}`` to ignore the environment in tests.
+    """
+
+    def __init__(
+        self,
+        *,
+        allow: Iterable[str] | None = None,
+        block: Iterable[str] | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        environ = os.environ if env is None else env
+        self.allow = frozenset(allow) if allow is not None else _names(environ.get(ALLOW_ENV))
+        self.block = frozenset(block) if block is not None else (
+            _names(environ.get(BLOCK_ENV)) or frozenset()
+        )
+        self._pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self._pm.add_hookspecs(hookspecs)
+        self._info: dict[str, PluginInfo] = {}
+        self.hooks = Hooks(self)
+        self._generation = 0
+
+    # -- loading ----------------------------------------------------------------------------
+
+    @classmethod
+    def with_entry_points(cls, **kwargs: Any) -> PluginManager:
+        """A manager with every permitted ``mmtkit`` entry point loaded."""
+        manager = cls(**kwargs)
+        manager.load_entry_points()
+        return manager
+
+    def permitted(self, name: str) -> bool:
+        if name in self.block:
+            return False
+        return self.allow is None or name in self.allow
+
+    def load_entry_points(self) -> None:
+        for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+            dist = entry_point.dist
+            dist_name = dist.name if dist is not None else None
+            version = dist.version if dist is not None else None
+            base = PluginInfo(
+                name=entry_point.name,
+                status="pending",
+                distribution=dist_name,
+                version=version,
+                builtin=dist_name == "mmtkit",
+            )
+            if entry_point.name in self._info:
+                continue
+            if not self.permitted(entry_point.name):
+                self._info[entry_point.name] = evolve(base, status="disabled")
+                continue
+            try:
+                plugin = entry_point.load()
+            except Exception as exc:  # noqa: BLE001 - any import failure is isolated
+                self._record_failure(base, exc)
+                continue
+            self._register(plugin, base)
+
+    def register(self, plugin: object, name: str | None = None) -> str:
+        """Register a plugin object or module from code (tests, applications).
+
+        Raises :class:`~mmtkit.errors.PluginError` if it implements a hook that does not
+        exist or with the wrong arguments; such a plugin would silently do nothing.
+        """
+        plugin_name = name or getattr(plugin, "__name__", None) or repr(plugin)
+        base = PluginInfo(name=plugin_name, status="pending")
+        info = self._register(plugin, base, raise_errors=True)
+        return info.name
+
+    def unregister(self, name: str) -> None:
+        self._pm.unregister(name=name)
+        self._info.pop(name, None)
+        self._generation += 1
+
+    def _register(
+        self, plugin: object, base: PluginInfo, *, raise_errors: bool = False
+    ) -> PluginInfo:
+        name = base.name
+        try:
+            self._pm.register(plugin, name=name)
+            unknown = [
+                hook.name
+                for hook in self._pm.get_hookcallers(plugin) or []
+                if hook.name not in _KNOWN_HOOKS
+            ]
+            implemented = sorted(
+                hook.name for hook in self._pm.get_hookcallers(plugin) or []
+            )
+            if unknown:
+                self._pm.unregister(plugin)
+                raise ValueError(
+                    f"implements unknown hook(s) {', '.join(unknown)}; "
+                    f"known hooks: {', '.join(sorted(_KNOWN_HOOKS))}"
+                )
+        except Exception as exc:
+            if raise_errors:
+                raise PluginError(name, None, exc) from exc
+            return self._record_failure(base, exc)
+        info = evolve(base, status="loaded", hooks=tuple(implemented))
+        self._info[name] = info
+        self._generation += 1
+        return info
+
+    def _record_failure(self, base: PluginInfo, exc: BaseException) -> PluginInfo:
+        error = f"{type(exc).__name__}: {exc}"
+        info = evolve(base, status="failed", error=error)
+        self._info[base.name] = info
+        message = f"mmtkit plugin {base.name!r} failed to load and is skipped: {error}"
+        warnings.warn(message, PluginLoadWarning, stacklevel=3)
+        log.warning("plugin load failed", extra={"plugin": base.name, "error": error})
+        return info
+
+    def record_call_failure(self, plugin: str, hook: str, exc: BaseException) -> None:
+        log.warning(
+            "plugin hook failed",
+            extra={"plugin": plugin, "hook": hook, "error": f"{type(exc).__name__}: {exc}"},
+        )
+
+    # -- introspection ----------------------------------------------------------------------
+
+    def info(self) -> list[PluginInfo]:
+        return sorted(self._info.values(), key=lambda i: (not i.builtin, i.name))
+
+    @property
+    def failures(self) -> list[PluginInfo]:
+        return [i for i in self._info.values() if i.status == "failed"]
+
+    def implementations(self, hook: str) -> list[tuple[str, Callable[..., Any], list[str]]]:
+        """``(plugin name, function, argument names)`` in call order (last registered first,
+        ``tryfirst``/``trylast`` honoured), cached until the plugin set changes."""
+        cache_key = (hook, self._generation)
+        cached = self.hooks._cache.get(cache_key)
+        if cached is None:
+            caller = getattr(self._pm.hook, hook)
+            cached = [
+                (impl.plugin_name, impl.function, list(impl.argnames))
+                for impl in reversed(caller.get_hookimpls())
+            ]
+            self.hooks._cache[cache_key] = cached
+        return cached
+
+    # -- adapters ---------------------------------------------------------------------------
+
+    def adapter_factories(self) -> dict[Channel, AdapterFactory]:
+        return self.hooks.register_adapters()
+
+    def create_adapter(self, channel: Channel | str, **settings: Any) -> Adapter:
+        factories = self.adapter_factories()
+        try:
+            key = Channel(channel)
+            factory = factories[key]
+        except (ValueError, KeyError):
+            raise AdapterNotFound(str(channel), [c.value for c in factories]) from None
+        return factory(**settings)
+
+
+class Hooks:
+    """Typed calls of every hook in :mod:`mmtkit.hookspecs`.
+
+    Implementations are called one by one, so a plugin that raises is attributed by name:
+    checks of outbound messages fail closed (:class:`~mmtkit.errors.PluginError`), the other
+    hooks log a warning and go on with the remaining plugins.
+    """
+
+    def __init__(self, manager: PluginManager) -> None:
+        self._manager = manager
+        self._cache: dict[tuple[str, int], list[tuple[str, Callable[..., Any], list[str]]]] = {}
+
+    def _call(self, hook: str, kwargs: dict[str, Any], *, fail_closed: bool) -> list[Any]:
+        results: list[Any] = []
+        for plugin, function, argnames in self._manager.implementations(hook):
+            try:
+                result = function(*[kwargs[name] for name in argnames])
+            except Exception as exc:
+                if fail_closed:
+                    raise PluginError(plugin, hook, exc) from exc
+                self._manager.record_call_failure(plugin, hook, exc)
+                continue
+            if result is not None:
+                results.append(result)
+        return results
+
+    def _flatten(self, hook: str, kwargs: dict[str, Any], *, fail_closed: bool) -> list[Any]:
+        return [
+            item
+            for result in self._call(hook, kwargs, fail_closed=fail_closed)
+            for item in result
+        ]
+
+    def register_adapters(self) -> dict[Channel, AdapterFactory]:
+        found: dict[Channel, AdapterFactory] = {}
+
+        def register(channel: Channel | str, factory: AdapterFactory) -> None:
+            found[Channel(channel)] = factory
+
+        # Call order is last-registered first; reverse it so the last registered wins.
+        for plugin, function, argnames in reversed(
+            self._manager.implementations("mmt_register_adapters")
+        ):
+            try:
+                function(*[{"register": register}[name] for name in argnames])
+            except Exception as exc:  # noqa: BLE001
+                self._manager.record_call_failure(plugin, "mmt_register_adapters", exc)
+        return found
+
+    def check_outbound(self, content: Content, context: PolicyContext) -> list[Violation]:
+        return self._flatten(
+            "mmt_check_outbound", {"content": content, "context": context}, fail_closed=True
+        )
+
+    def check_inbound(self, event: InboundEvent, context: PolicyContext) -> list[Violation]:
+        return self._flatten(
+            "mmt_check_inbound", {"event": event, "context": context}, fail_closed=False
+        )
+
+    def extract_signals(
+        self, event: InboundEvent | Content, conversation: Conversation | None
+    ) -> list[Signal]:
+        return self._flatten(
+            "mmt_extract_signals",
+            {"event": event, "conversation": conversation},
+            fail_closed=False,
+        )
+
+    def on_inbound(
+        self, event: InboundEvent, conversation: Conversation, actions: InboundActions
+    ) -> None:
+        self._call(
+            "mmt_on_inbound",
+            {"event": event, "conversation": conversation, "actions": actions},
+            fail_closed=False,
+        )
+
+    def register_event_sinks(self) -> dict[str, Callable[..., Any]]:
+        found: dict[str, Callable[..., Any]] = {}
+
+        def register(name: str, factory: Callable[..., Any]) -> None:
+            found[name] = factory
+
+        self._call("mmt_register_event_sinks", {"register": register}, fail_closed=False)
+        return found
+
+    def register_commands(self, cli: click.Group) -> None:
+        self._call("mmt_register_commands", {"cli": cli}, fail_closed=False)

@@ -31,6 +31,7 @@ from mmtkit.messages import (
     InboundEvent,
     MessageEcho,
     MessageReceived,
+    Template,
     utc,
 )
 
@@ -293,12 +294,13 @@ def can_send(
 
     ``rule`` defaults to the channel's :class:`~mmtkit.capabilities.WindowRule`; pass your
     own (``attrs.evolve(rule, max_business_messages=...)``) where a platform's numbers differ.
-    ``content`` is part of the question because template messages (coming later) are allowed
-    outside the window.
+    ``content`` is part of the question because a :class:`~mmtkit.messages.Template` may be
+    sent outside the window (and may open a conversation) where the channel allows templates.
     """
-    del content  # every content kind follows the window today; templates will not
     now = utc(now)
     rule = rule or window_rule_for(conversation.channel)
+    if isinstance(content, Template) and rule.template_outside_window:
+        return Allowed()
     last = conversation.last_customer_message_at
     if rule.duration is None:
         if last is None and not rule.business_can_initiate:

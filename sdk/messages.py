@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +31,7 @@ __all__ = [
     "MessageReceived",
     "ReadReport",
     "SharePost",
+    "Template",
     "Text",
     "UnknownEvent",
     "utc",
@@ -84,6 +86,7 @@ class ContentKind(enum.StrEnum):
     TEXT = "text"
     IMAGE = "image"
     SHARE_POST = "share_post"
+    TEMPLATE = "template"
 
 
 @frozen
@@ -127,7 +130,23 @@ class SharePost:
     kind = ContentKind.SHARE_POST
 
 
-Content = Text | Image | SharePost
+def _template_parameters(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+@frozen
+class Template:
+    """A pre-approved template message (WhatsApp), the only kind a business may send
+    outside the customer-service window. ``parameters`` fill the body's ``{{1}}``, ``{{2}}``..."""
+
+    name: str = field(validator=[_str, _non_empty])
+    language: str = field(default="en_US", validator=[_str, _non_empty])
+    parameters: tuple[str, ...] = field(default=(), converter=_template_parameters)
+
+    kind = ContentKind.TEMPLATE
+
+
+Content = Text | Image | SharePost | Template
 """Anything :meth:`send` accepts."""
 
 

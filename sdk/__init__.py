@@ -7,9 +7,13 @@ web worker that needs only part of the SDK (see ``bench/import_time.py``).
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# A library configures no logging; applications decide where mmtkit's records go.
+logging.getLogger("mmtkit").addHandler(logging.NullHandler())
 
 _EXPORTS: dict[str, str] = {
     # messages

@@ -147,3 +147,33 @@ class MalformedWebhook(WebhookError, ValueError):
 
 class HandshakeError(WebhookError):
     """A webhook subscription handshake (GET challenge) was refused."""
+
+
+# --- credentials ----------------------------------------------------------------------------
+
+
+class CredentialsError(MmtkitError):
+    """Platform credentials are missing, unusable, or could not be renewed."""
+
+
+class ReauthorizationRequired(CredentialsError):
+    """The refresh token is expired, revoked or absent: only a new OAuth authorisation by
+    the account owner can restore access. Retrying or refreshing again cannot help."""
+
+
+class TokenRefreshFailed(CredentialsError):
+    """A token refresh did not succeed. ``retryable`` says whether trying again later may
+    work (platform overload, network) or not (a request the platform refuses)."""
+
+    def __init__(self, message: str, *, code: str | None = None, retryable: bool) -> None:
+        super().__init__(message)
+        self.code = code
+        self.retryable = retryable
+
+
+# --- platform responses ---------------------------------------------------------------------
+
+
+class UnexpectedResponse(MmtkitError):
+    """A platform answer that was classified as success lacks what the next step needs
+    (e.g. an upload without a media id). The message names the missing field."""

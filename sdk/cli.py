@@ -20,7 +20,7 @@ from mmtkit.errors import MalformedWebhook, MmtkitError, SignatureError
 from mmtkit.messages import Channel, InboundEvent
 from mmtkit.plugin_manager import PluginManager
 
-__all__ = ["build_cli", "main"]
+__all__ = ["build_cli", "cli", "core_cli", "main"]
 
 EXIT_SIGNATURE = 3
 EXIT_MALFORMED = 4
@@ -47,13 +47,7 @@ def _load_plugins() -> PluginManager:
     return manager
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="mmtkit")
-def cli() -> None:
-    """mmtkit: build Messaging Partner tools for TikTok, WhatsApp and Messenger."""
-
-
-@cli.command("plugins")
+@click.command("plugins")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
 @click.pass_context
 def plugins_command(ctx: click.Context, as_json: bool) -> None:
@@ -115,7 +109,7 @@ def event_summary(event: InboundEvent) -> dict[str, Any]:
     return data
 
 
-@cli.command("inspect-webhook")
+@click.command("inspect-webhook")
 @click.option(
     "--channel", required=True, type=click.Choice([c.value for c in Channel]), help="Platform."
 )
@@ -175,12 +169,34 @@ def inspect_webhook_command(
     click.echo(json.dumps([event_summary(e) for e in events], indent=2, ensure_ascii=False))
 
 
+def core_cli() -> click.Group:
+    """A fresh ``mmtkit`` group with the core commands only."""
+
+    @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+    @click.version_option(__version__, prog_name="mmtkit")
+    def group() -> None:
+        """mmtkit: build Messaging Partner tools for TikTok, WhatsApp and Messenger."""
+
+    group.add_command(plugins_command)
+    group.add_command(inspect_webhook_command)
+    return group
+
+
+cli = core_cli()
+"""The core group, for embedding and tests; :func:`main` adds the plugins' commands."""
+
+
 def build_cli(manager: PluginManager) -> click.Group:
-    """The ``mmtkit`` group with every plugin's commands added."""
-    manager.hooks.register_commands(cli)
-    return cli
+    """A fresh ``mmtkit`` group with the core commands and every plugin's commands."""
+    group = core_cli()
+    manager.hooks.register_commands(group)
+    return group
 
 
 def main(argv: list[str] | None = None) -> None:
     manager = _load_plugins()
     build_cli(manager).main(args=argv, prog_name="mmtkit", obj=manager)
+
+
+if __name__ == "__main__":
+    main()

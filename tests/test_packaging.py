@@ -1,0 +1,86 @@
+"""The distribution ships every module of the three code folders, and only under ``mmtkit``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FOLDERS = {"sdk": "mmtkit", "adapters": "mmtkit/adapters", "plugins": "mmtkit/plugins"}
+
+
+def expected_files() -> set[str]:
+    files: set[str] = set()
+    for folder, target in FOLDERS.items():
+        for path in (ROOT / folder).rglob("*"):
+            if "__pycache__" in path.parts or not path.is_file():
+                continue
+            relative = path.relative_to(ROOT / folder)
+            if folder == "sdk" and relative.parts[0] in {"adapters", "plugins"}:
+                continue
+            if path.suffix in {".py", ".typed"} or path.parent.name in {"lexicons", "data"}:
+                files.add(f"{target}/{relative.as_posix()}")
+    return files
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--quiet",
+            "--wheel-dir",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (built,) = out.glob("mmtkit-*.whl")
+    return zipfile.ZipFile(built)
+
+
+def test_wheel_contains_every_module(wheel: zipfile.ZipFile) -> None:
+    names = set(wheel.namelist())
+    missing = expected_files() - names
+    assert not missing, (
+        f"not in the wheel (add the sub-package to [tool.setuptools] packages): {sorted(missing)}"
+    )
+    assert "mmtkit/py.typed" in names
+
+
+def test_wheel_has_no_top_level_sdk_adapters_or_plugins(wheel: zipfile.ZipFile) -> None:
+    tops = {name.split("/", 1)[0] for name in wheel.namelist()}
+    assert not tops & {"sdk", "adapters", "plugins"}
+
+
+def test_wheel_declares_the_cli_and_builtin_entry_points(wheel: zipfile.ZipFile) -> None:
+    (entry_points,) = [n for n in wheel.namelist() if n.endswith(".dist-info/entry_points.txt")]
+    text = wheel.read(entry_points).decode()
+    assert "mmtkit = mmtkit.cli:main" in text
+    assert "[mmtkit]" in text
+
+
+@pytest.mark.parametrize("name", ["sdk", "adapters", "plugins"])
+def test_source_folder_names_are_not_importable(name: str, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", f"import {name}"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "ModuleNotFoundError" in result.stderr
+
+
+def test_installed_package_is_typed() -> None:
+    import mmtkit
+
+    assert (Path(mmtkit.__file__).parent / "py.typed").exists()

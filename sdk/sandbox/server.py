@@ -1,0 +1,154 @@
+"""Running the emulator in-process: ``with Sandbox() as sb: ...``.
+
+uvicorn serves the app from a background thread on a free loopback port, so the code under test
+talks real HTTP (timeouts, dropped connections and all) while the test keeps a Python handle
+on the same state: ledger, customers, clock, faults. Start-up takes a few tens of
+milliseconds; :meth:`Sandbox.stop` shuts the server down and joins its thread.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from types import TracebackType
+from typing import Any
+
+import attrs
+import uvicorn
+
+from mmtkit.errors import MmtkitError
+from mmtkit.sandbox.app import build_app
+from mmtkit.sandbox.config import FaultConfig, SandboxConfig, parse_config
+from mmtkit.sandbox.customers import Customers
+from mmtkit.sandbox.emulator import Emulator
+from mmtkit.sandbox.ledger import Ledger
+
+__all__ = ["Sandbox", "SandboxStartError"]
+
+
+class SandboxStartError(MmtkitError, RuntimeError):
+    """The server thread did not come up (port taken, or it crashed while starting)."""
+
+
+class Sandbox:
+    """A running emulator. ``config`` may be a :class:`SandboxConfig` or plain data."""
+
+    def __init__(
+        self,
+        config: SandboxConfig | dict[str, Any] | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        start_timeout: float = 5.0,
+    ) -> None:
+        if isinstance(config, dict):
+            config = parse_config(config)
+        self.emulator = Emulator(config)
+        self.app = build_app(self.emulator)
+        self._host = host
+        self._port = port
+        self._start_timeout = start_timeout
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> Sandbox:
+        if self._server is not None:
+            return self
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self._host, self._port))
+        except OSError as exc:
+            sock.close()
+            raise SandboxStartError(f"cannot listen on {self._host}:{self._port}: {exc}") from None
+        self._port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.app,
+            log_level="warning",
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+            access_log=False,
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="mmtkit-sandbox", daemon=True
+        )
+        thread.start()
+        deadline = time.monotonic() + self._start_timeout
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                server.should_exit = True
+                sock.close()
+                raise SandboxStartError("the sandbox server did not start; see the log above")
+            time.sleep(0.005)
+        self._server, self._thread, self._socket = server, thread, sock
+        return self
+
+    def stop(self) -> None:
+        if self._server is None or self._thread is None:
+            return
+        self._server.should_exit = True
+        self._thread.join(timeout=5)
+        self._socket.close()
+        self._server = self._thread = None
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # --- where to point clients -------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>``: Graph paths hang directly off it."""
+        return f"http://{self._host}:{self._port}"
+
+    @property
+    def tiktok_base_url(self) -> str:
+        """Stands for ``https://business-api.tiktok.com/open_api/v1.3/``."""
+        return f"{self.base_url}/open_api/v1.3/"
+
+    @property
+    def graph_base_url(self) -> str:
+        """Stands for ``https://graph.facebook.com/``; add ``v21.0/{id}/messages``."""
+        return f"{self.base_url}/"
+
+    # --- steering from a test ---------------------------------------------------------------
+
+    @property
+    def config(self) -> SandboxConfig:
+        return self.emulator.config
+
+    @property
+    def ledger(self) -> Ledger:
+        return self.emulator.ledger
+
+    @property
+    def customers(self) -> Customers:
+        return self.emulator.customers
+
+    def set_gateway(self, url: str | None) -> None:
+        """Send simulated webhooks to ``url`` from now on (e.g. a test's own receiver)."""
+        self.emulator.config = attrs.evolve(self.emulator.config, gateway_url=url)
+
+    def set_faults(self, route: str, **faults: Any) -> None:
+        """Replace ``route``'s faults, e.g. ``set_faults("tiktok.send", sequence=["drop"])``."""
+        parsed = parse_config({"faults": {route: faults}})
+        self.emulator.faults.set(route, parsed.faults.get(route, FaultConfig()))
+
+    def advance(self, *, seconds: float = 0, hours: float = 0, days: float = 0) -> float:
+        """Move the emulator's clock forward (reply windows close); returns the new time."""
+        return self.emulator.clock.advance(seconds + hours * 3600 + days * 86400)
+
+    def reset(self) -> None:
+        self.emulator.reset()

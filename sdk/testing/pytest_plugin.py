@@ -1,0 +1,1 @@
+"""pytest plugin for mmtkit users (work in progress)."""

@@ -212,14 +212,14 @@ class GraphError:
     def describe(self) -> str:
         """A one-line reason for logs: code, subcode, Meta's message (cut short; Graph
         messages name parameters, not message content) and the trace id for support."""
-        parts = [f"Graph error {self.code}"]
+        text = f"Graph error {self.code}"
         if self.subcode is not None:
-            parts.append(f"(subcode {self.subcode})")
+            text += f" (subcode {self.subcode})"
         if self.message:
-            parts.append(f": {self.message[:200]}")
+            text += f": {self.message[:200]}"
         if self.fbtrace_id:
-            parts.append(f" [fbtrace_id {self.fbtrace_id}]")
-        return " ".join(parts[:2]) + "".join(parts[2:])
+            text += f" [fbtrace_id {self.fbtrace_id}]"
+        return text
 
 
 def _int(value: Any) -> int | None:

@@ -63,8 +63,8 @@ def parse_signature_header(value: str) -> ParsedSignature:
     timestamp_text = parts.get("t")
     signature = parts.get("s")
     if timestamp_text is None or signature is None:
-        missing = " and ".join(n for n in ("t", "s") if n not in parts)
-        raise SignatureError(f"{SIGNATURE_HEADER} has no {missing}= part")
+        missing = " and ".join(f"{n}=" for n in ("t", "s") if n not in parts)
+        raise SignatureError(f"{SIGNATURE_HEADER} has no {missing} part")
     if not timestamp_text.isascii() or not timestamp_text.isdigit() or len(timestamp_text) > 12:
         raise SignatureError(f"{SIGNATURE_HEADER} t= is not a unix time in seconds")
     if len(signature) != _DIGEST_HEX_LENGTH or not _HEX.issuperset(signature):

@@ -52,7 +52,8 @@ def test_a_reply_in_an_open_conversation_succeeds_with_the_real_envelope(
     response = client.post(SEND, headers=AUTH, json=text(conversation))
     assert code(response) == 0
     message_id = response.json()["data"]["message"]["message_id"]
-    assert message_id.isdigit() and int(message_id) > 2**53, "ids exceed the JS safe range"
+    assert message_id.isdigit()
+    assert int(message_id) > 2**53, "ids exceed the JS safe range"
     [entry] = client.emulator.ledger.entries(platform="tiktok", direction="outbound")
     assert (entry.platform_id, entry.conversation) == (message_id, conversation)
 
@@ -218,7 +219,8 @@ def test_the_conversation_list_pages_with_cursor_and_has_more(client: InMemorySa
     opened_ids = {opened(client) for _ in range(3)}
     params = {"business_id": BUSINESS, "page_size": "2"}
     first = client.get(CONVERSATIONS, headers=AUTH, params=params).json()["data"]
-    assert first["has_more"] is True and len(first["conversations"]) == 2
+    assert first["has_more"] is True
+    assert len(first["conversations"]) == 2
     second = client.get(
         CONVERSATIONS, headers=AUTH, params=params | {"cursor": first["cursor"]}
     ).json()["data"]

@@ -4,6 +4,7 @@ deterministic, every response gets exactly one outcome, signatures bind the exac
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -165,3 +166,76 @@ def test_signature_binds_the_exact_bytes(adapter: Adapter, body: bytes, flip: in
         tampered = body[:index] + bytes([body[index] ^ 1]) + body[index + 1 :]
         with pytest.raises(SignatureError):
             adapter.verify_webhook(signed, tampered)
+
+
+# --- generated valid webhooks round-trip into the events they describe ---------------------------
+
+ids = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789._-=", min_size=1, max_size=24)
+bodies_text = st.text(max_size=60)
+seconds = st.integers(min_value=0, max_value=4_102_444_800)  # up to 2100
+
+
+def _at(value: int) -> datetime:
+    return datetime.fromtimestamp(value, UTC)
+
+
+@fast
+@given(
+    messages=st.lists(st.tuples(ids, ids, seconds, bodies_text), min_size=1, max_size=4),
+    with_user_id=st.booleans(),
+)
+def test_generated_whatsapp_text_messages_round_trip(
+    messages: list[tuple[str, str, int, str]], with_user_id: bool
+) -> None:
+    contacts = [
+        {"profile": {"name": "x"}, "wa_id": sender, **({"user_id": "US.1"} if with_user_id else {})}
+        for _, sender, _, _ in messages
+    ]
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "1", "phone_number_id": "PN"},
+        "contacts": contacts,
+        "messages": [
+            {"from": frm, "id": mid, "timestamp": str(ts), "type": "text", "text": {"body": text}}
+            for mid, frm, ts, text in messages
+        ],
+    }
+    document = {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "W", "changes": [{"field": "messages", "value": value}]}],
+    }
+    events = WhatsAppAdapter().parse_webhook(json.dumps(document).encode())
+    assert [
+        (e.platform_message_id, e.customer_id, e.conversation_id, e.timestamp, e.text)
+        for e in events
+    ] == [(mid, frm, frm, _at(ts), text) for mid, frm, ts, text in messages]
+    assert all(e.account_id == "PN" for e in events)
+
+
+@fast
+@given(items=st.lists(st.tuples(ids, ids, seconds, bodies_text), min_size=1, max_size=4))
+def test_generated_messenger_messages_round_trip_with_millisecond_time(
+    items: list[tuple[str, str, int, str]],
+) -> None:
+    document = {
+        "object": "page",
+        "entry": [
+            {
+                "id": "PAGE",
+                "time": 0,
+                "messaging": [
+                    {
+                        "sender": {"id": psid},
+                        "recipient": {"id": "PAGE"},
+                        "timestamp": ts * 1000 + 123,
+                        "message": {"mid": mid, "text": text},
+                    }
+                    for mid, psid, ts, text in items
+                ],
+            }
+        ],
+    }
+    events = MessengerAdapter().parse_webhook(json.dumps(document).encode())
+    assert [(e.platform_message_id, e.customer_id, e.timestamp, e.text) for e in events] == [
+        (mid, psid, _at(ts) + timedelta(milliseconds=123), text) for mid, psid, ts, text in items
+    ]

@@ -566,7 +566,10 @@ def _kind(value: Any) -> str:
 # --- the common adapter body ---------------------------------------------------------------------
 
 
-def _optional_secret(value: str | None) -> str | None:
+def _optional_text(value: str | int | None) -> str | None:
+    """A text setting; numeric ids (a page id typed as a number) become text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
     if value is not None and not isinstance(value, str):
         raise ConfigError(f"expected a string or None, got {type(value).__name__}")
     return value or None
@@ -584,9 +587,9 @@ class GraphAdapterBase:
     plain (settable) attribute, which a frozen class cannot satisfy for the type checker.
     """
 
-    app_secret: str | None = field(default=None, converter=_optional_secret, repr=False)
-    account_id: str | None = field(default=None, converter=_optional_secret)
-    verify_token: str | None = field(default=None, converter=_optional_secret, repr=False)
+    app_secret: str | None = field(default=None, converter=_optional_text, repr=False)
+    account_id: str | None = field(default=None, converter=_optional_text)
+    verify_token: str | None = field(default=None, converter=_optional_text, repr=False)
     api_version: str = field(default=DEFAULT_API_VERSION, converter=check_api_version)
     base_url: str = field(default=DEFAULT_BASE_URL, converter=check_base_url)
     signature_tolerance: float | None = None

@@ -94,7 +94,7 @@ class MessengerAdapter(GraphAdapterBase):
     image_max_bytes: int | None = 8 * 1024 * 1024
     throttle_codes: frozenset[int] = field(default=frozenset({32}), converter=frozenset)
     capabilities: Capabilities = field(
-        default=Factory(lambda self: _default_capabilities(self), takes_self=True)
+        default=Factory(_default_capabilities, takes_self=True)
     )
 
     channel = Channel.MESSENGER

@@ -94,7 +94,7 @@ class WhatsAppAdapter(GraphAdapterBase):
 
     pair_rate_seconds: float = 6.0
     capabilities: Capabilities = field(
-        default=Factory(lambda self: _default_capabilities(self), takes_self=True)
+        default=Factory(_default_capabilities, takes_self=True)
     )
 
     channel = Channel.WHATSAPP

@@ -22,6 +22,7 @@ when a test asks for their fixture, and vcrpy is optional (a clear failure if it
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -120,7 +121,7 @@ def mmtkit_vcr_config(request: pytest.FixtureRequest) -> dict[str, Any]:
 def mmtkit_vcr(mmtkit_vcr_config: dict[str, Any]) -> Any:
     """A ``vcr.VCR`` with the scrubbing configuration (needs vcrpy installed)."""
     try:
-        import vcr
+        vcr = importlib.import_module("vcr")  # optional, and untyped
     except ImportError:
         pytest.fail(
             "the mmtkit_vcr fixture needs vcrpy: pip install 'vcrpy>=6' (mmtkit does not "

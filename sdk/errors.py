@@ -110,6 +110,40 @@ class SendNotAllowed(MmtkitError):
         self.outcome = outcome
 
 
+class MediaUnavailable(ContentError):
+    """An image URL could not be downloaded for upload (e.g. it answered 404)."""
+
+
+# --- delivery -------------------------------------------------------------------------------
+
+
+class DeliveryError(MmtkitError):
+    """An accepted message did not end ``sent``. ``record`` is its outbox record (look it up,
+    retry or discard it through the client's outbox API)."""
+
+    def __init__(self, message: str, record: object) -> None:
+        super().__init__(message)
+        self.record = record
+
+
+class SendRejected(DeliveryError):
+    """The platform refused the message for good (window closed, user unreachable, invalid
+    request...). ``outcome`` is the adapter's classification, with its ``kind``."""
+
+    def __init__(self, message: str, record: object, outcome: object) -> None:
+        super().__init__(message, record)
+        self.outcome = outcome
+
+
+class SendFailed(DeliveryError):
+    """Retries ran out on throttling or transient failures; nothing reached the platform."""
+
+
+class DeliveryUnknown(DeliveryError):
+    """The platform may or may not have the message (an ambiguous answer under
+    ``at_most_once``, or retries ran out after one). It is recorded ``unknown``."""
+
+
 # --- policy ---------------------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ import enum
 import itertools
 import threading
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -161,11 +162,13 @@ class Outbox(Protocol):
 class MemoryOutbox:
     """An :class:`Outbox` in a dict: fast, thread-safe, gone when the process ends."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, lock: AbstractContextManager[object] | None = None) -> None:
+        """``lock`` lets a store that holds this outbox share its own re-entrant lock, so a
+        store transaction also covers the outbox (see :class:`mmtkit.store.MemoryStore`)."""
         self._records: dict[int, OutboxRecord] = {}
         self._by_key: dict[str, int] = {}
         self._ids = itertools.count(1)
-        self._lock = threading.Lock()
+        self._lock: AbstractContextManager[object] = lock or threading.Lock()
 
     def add(
         self,

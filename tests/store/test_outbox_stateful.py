@@ -11,6 +11,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from mmtkit.errors import MmtkitError
 from mmtkit.messages import Channel, SharePost, Text
 from mmtkit.outbox import Guarantee, OutboxRecord, OutboxState
 from mmtkit.store import MemoryStore, SqliteStore
@@ -31,7 +32,7 @@ def outcome(call: Callable[[], Any]) -> Any:
     """A return value, or the type and text of the error raised."""
     try:
         return call()
-    except Exception as exc:
+    except MmtkitError as exc:
         return ("raised", type(exc).__name__, str(exc))
 
 

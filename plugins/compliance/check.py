@@ -1,0 +1,117 @@
+"""The glue every category module shares: text in, :class:`~mmtkit.policy.Violation` out.
+
+A category module is a plugin of its own (one entry point per category, so an operator can
+switch a whole category off with ``MMTKIT_DISABLE_PLUGINS``). It builds one
+:class:`CategoryCheck`, optionally with a function for the rules that need Python (links,
+phone numbers, the ad creative, history), and exposes ``mmt_check_outbound``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from importlib import metadata
+
+from mmtkit.messages import Content, Image, InboundEvent, MessageReceived, Text
+from mmtkit.plugins.compliance.analysis import Analysis, Matcher, Range, default_matcher
+from mmtkit.plugins.compliance.lexicon import RuleSpec
+from mmtkit.plugins.compliance.rules import Finding, evaluate
+from mmtkit.policy import PolicyContext, Violation
+
+__all__ = ["CategoryCheck", "PythonRule", "text_of", "text_of_event"]
+
+PythonRule = Callable[[Analysis, PolicyContext], Iterable[Finding]]
+
+
+def text_of(content: Content) -> str | None:
+    """The words of an outbound message a check can read: a text body or an image caption."""
+    if isinstance(content, Text):
+        return content.body
+    if isinstance(content, Image):
+        return content.caption
+    return None
+
+
+def text_of_event(event: InboundEvent) -> str | None:
+    return event.text if isinstance(event, MessageReceived) else None
+
+
+def _version() -> str | None:
+    try:
+        return metadata.version("mmtkit")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return None
+
+
+class CategoryCheck:
+    """Runs the lexicon rules of one category, plus its Python rules, on one message."""
+
+    def __init__(self, category: str, python_rules: Iterable[PythonRule] = ()) -> None:
+        self.category = category
+        self.plugin = f"mmtkit.plugins.compliance.{category}"
+        self.version = _version()
+        self._python_rules = tuple(python_rules)
+        self._rules: tuple[Matcher, tuple[RuleSpec, ...], tuple[RuleSpec, ...]] | None = None
+
+    def _rules_of(self, matcher: Matcher) -> tuple[tuple[RuleSpec, ...], tuple[RuleSpec, ...]]:
+        """This category's lexicon rules (outbound, inbound), filtered once per matcher."""
+        if self._rules is None or self._rules[0] is not matcher:
+            mine = [r for r in matcher.lexicon.rules_for(self.category) if not r.python]
+            self._rules = (
+                matcher,
+                tuple(r for r in mine if r.direction == "outbound"),
+                tuple(r for r in mine if r.direction == "inbound"),
+            )
+        return self._rules[1], self._rules[2]
+
+    def finding(self, rule_suffix: str, ranges: Iterable[Range]) -> Finding:
+        """A finding of one of this category's ``python = true`` rules."""
+        rule = default_matcher().lexicon.rule(f"{self.category}.{rule_suffix}")
+        return Finding(rule, tuple(ranges))
+
+    def findings(self, text: str, context: PolicyContext, *, inbound: bool = False
+                 ) -> list[Finding]:
+        matcher = default_matcher()
+        analysis = matcher.analyse(text)
+        found: list[Finding] = []
+        channel = context.channel.value
+        outbound_rules, inbound_rules = self._rules_of(matcher)
+        for rule in inbound_rules if inbound else outbound_rules:
+            if rule.channels is not None and channel not in rule.channels:
+                continue
+            finding = evaluate(rule, analysis)
+            if finding is not None:
+                found.append(finding)
+        if inbound:
+            return found
+        for python_rule in self._python_rules:
+            for finding in python_rule(analysis, context):
+                rule = finding.rule
+                if rule.channels is None or channel in rule.channels:
+                    found.append(finding)
+        return found
+
+    def violations(self, text: str | None, context: PolicyContext, *, inbound: bool = False
+                   ) -> list[Violation]:
+        if not text:
+            return []
+        analysis = default_matcher().analyse(text)
+        return [
+            Violation(
+                rule_id=f.rule.rule_id,
+                category=f.rule.category,
+                severity=f.rule.severity,
+                explanation=f.rule.explanation,
+                policy_ref=f.rule.policy,
+                spans=analysis.spans(f.ranges),
+                plugin=self.plugin,
+            )
+            for f in self.findings(text, context, inbound=inbound)
+        ]
+
+    def outbound(self, content: Content, context: PolicyContext) -> list[Violation]:
+        return self.violations(text_of(content), context)
+
+    def inbound(self, event: InboundEvent, context: PolicyContext) -> list[Violation]:
+        """Customer behaviour a seller may report (Shop guidelines 5.3); the engine never
+        blocks on these, it flags and labels."""
+        return self.violations(text_of_event(event), context, inbound=True)

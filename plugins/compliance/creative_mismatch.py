@@ -1,0 +1,132 @@
+"""Compliance check ``creative_mismatch``: the message must keep the promise of the ad that
+opened the conversation (TikTok Messaging Ads Policies, "Avoiding common violations").
+
+It reads :attr:`mmtkit.policy.PolicyContext.ad_creative` and does nothing without one:
+
+* ``paid_after_free`` — the ad offered something free and the message quotes an amount or
+  asks for payment (negated payment words such as "no payment needed" pass);
+* ``price`` — every amount quoted differs from the ad's price, an amount is presented as an
+  extra charge, or a percentage differs from the one in the ad's offer;
+* ``offer_withdrawn`` — the message says the advertised offer no longer applies;
+* ``brand`` — the message introduces itself as another business ("thanks for reaching out to
+  Horizon Tours") while never naming the ad's brand.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from mmtkit.hookspecs import hookimpl
+from mmtkit.messages import Content
+from mmtkit.plugins.compliance.analysis import Analysis, Range, default_matcher
+from mmtkit.plugins.compliance.check import CategoryCheck
+from mmtkit.plugins.compliance.rules import Finding
+from mmtkit.policy import AdCreative, PolicyContext, Violation
+from mmtkit.textnorm import normalize_term
+
+CATEGORY = "creative_mismatch"
+_PERCENT = re.compile(r"(?<![\d.,])(\d{1,3})\s?%")
+_EXTRA_REACH = 30
+# A business introducing itself: "this is X", "welcome to X", "from X", "ng X", "de X"...
+_INTRO = re.compile(
+    r"(?:\b(?:this is|welcome to|reaching out to|contacting|messaging|from|at|with|ng|dari|"
+    r"daripada|từ|bên|de|do|da|del|of|by|ini|aqui é|somos|kami)\s+|จาก|ร้าน)"
+    r"((?:[A-Z][\w'&\-]*|[A-Z]{2,})(?:\s+(?:[A-Z][\w'&\-]*|&)){0,3})"
+)
+_CAMEL = re.compile(r"[a-z][A-Z]")
+_NOT_NAMES = frozenset({"tiktok", "tiktok shop", "whatsapp", "messenger", "instagram", "facebook"})
+
+
+def _amounts_near(value: float, amount: float, tolerance: float) -> bool:
+    return abs(amount - value) <= max(tolerance * max(abs(value), 1.0), 0.005)
+
+
+def _unnegated(analysis: Analysis, concepts: tuple[str, ...]) -> list[Range]:
+    return [h for c in concepts for h in analysis.hits.get(c, ()) if not analysis.negated(h)]
+
+
+def _paid_after_free(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
+    if not ad.free:
+        return
+    ranges = [(m.start, m.end) for m in analysis.money]
+    ranges += _unnegated(analysis, ("pay", "fee"))
+    # "free" words sit inside "miễn phí"/"free of charge": a fee word inside a free word is
+    # the free word itself, not a charge.
+    free_words = analysis.hits.get("free_word", [])
+    ranges = [r for r in ranges if not any(f[0] <= r[0] and r[1] <= f[1] for f in free_words)]
+    if ranges:
+        yield CHECK.finding("paid_after_free", ranges)
+
+
+def _price(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
+    tolerance = float(default_matcher().lexicon.setting(CATEGORY, "price_tolerance", 0.01))
+    if ad.price is not None and analysis.money:
+        price = float(ad.price)
+        matching = [m for m in analysis.money if _amounts_near(price, m.amount, tolerance)]
+        others = [m for m in analysis.money if not _amounts_near(price, m.amount, tolerance)]
+        if not matching:
+            yield CHECK.finding("price", [(m.start, m.end) for m in others])
+            return
+        extras = analysis.hits.get("extra_charge", [])
+        charged = [m for m in others
+                   if any(abs(m.start - e[1]) <= _EXTRA_REACH or abs(e[0] - m.end) <= _EXTRA_REACH
+                          for e in extras)]
+        if charged:
+            yield CHECK.finding("price", [(m.start, m.end) for m in charged])
+            return
+    offered = {int(p) for p in _PERCENT.findall(ad.offer or "")}
+    if offered:
+        quoted = [(m.start(), m.end(), int(m.group(1)))
+                  for m in _PERCENT.finditer(analysis.normalized.folded)]
+        if quoted and not any(q in offered for _, _, q in quoted):
+            yield CHECK.finding("price", [(s, e) for s, e, _ in quoted])
+
+
+def _offer_withdrawn(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
+    if not (ad.offer or ad.price is not None or ad.free):
+        return
+    ranges = _unnegated(analysis, ("offer_withdrawn",))
+    if ranges:
+        yield CHECK.finding("offer_withdrawn", ranges)
+
+
+def _looks_like_business(name: str) -> bool:
+    words = name.split()
+    return len(words) >= 2 or bool(_CAMEL.search(name)) or (name.isupper() and len(name) >= 3)
+
+
+def _brand(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
+    if not ad.brand:
+        return
+    brand = normalize_term(ad.brand)
+    folded = analysis.text
+    if brand in folded or brand.replace(" ", "") in folded.replace(" ", ""):
+        return
+    for match in _INTRO.finditer(analysis.normalized.original):
+        name = match.group(1).strip()
+        key = normalize_term(name)
+        if key in _NOT_NAMES or not _looks_like_business(name) or key in brand or brand in key:
+            continue
+        start = folded.find(key)
+        if start >= 0:
+            yield CHECK.finding("brand", [(start, start + len(key))])
+            return
+
+
+def _mismatch(analysis: Analysis, context: PolicyContext) -> Iterator[Finding]:
+    ad = context.ad_creative
+    if ad is None:
+        return
+    yield from _paid_after_free(analysis, ad)
+    yield from _price(analysis, ad)
+    yield from _offer_withdrawn(analysis, ad)
+    yield from _brand(analysis, ad)
+
+
+CHECK = CategoryCheck(CATEGORY, [_mismatch])
+
+
+@hookimpl
+def mmt_check_outbound(content: Content, context: PolicyContext) -> list[Violation]:
+    return CHECK.outbound(content, context)

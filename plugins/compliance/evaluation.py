@@ -1,0 +1,253 @@
+"""Measuring the compliance checks on a labelled corpus (``mmtkit eval``).
+
+The corpus format is one JSON object a line (see ``shared/corpus/README.md``): ``id``,
+``lang``, ``channel``, ``text``, ``labels`` (the categories an *outbound* message violates),
+optional ``context.ad_creative``, optional ``direction`` and optional ``signals``.
+
+How lines are scored:
+
+* outbound lines go through the policy engine exactly as a send would; every category of the
+  decision's violations is a prediction;
+* inbound lines (customer messages) are never outbound violations: they count as clean for
+  the outbound scores, and the inbound checks run on them only to report how many are flagged;
+* signal accuracy is reported only when some plugin implements ``mmt_extract_signals``, over
+  the lines that carry a ``signals`` field (exact set match).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from attrs import frozen
+
+from mmtkit.errors import MmtkitError
+from mmtkit.messages import Channel, MessageKind, MessageReceived, Text
+from mmtkit.plugin_manager import PluginManager
+from mmtkit.plugins.compliance import CATEGORIES
+from mmtkit.policy import AdCreative, PolicyContext, PolicyEngine
+
+__all__ = ["CategoryScore", "CorpusError", "CorpusLine", "EvalReport", "context_from_json",
+           "evaluate", "read_corpus"]
+
+
+class CorpusError(MmtkitError, ValueError):
+    """A corpus line that cannot be read; the message names the file and line number."""
+
+
+@frozen(kw_only=True)
+class CorpusLine:
+    id: str
+    channel: Channel
+    text: str
+    labels: frozenset[str]
+    context: PolicyContext
+    inbound: bool = False
+    signals: frozenset[str] | None = None
+    lang: str | None = None
+
+
+def context_from_json(channel: Channel, raw: Mapping[str, Any] | None) -> PolicyContext:
+    """A :class:`PolicyContext` from the corpus/CLI JSON form ``{"ad_creative": {...},
+    "locale": "id-ID"}``; unknown keys are refused so a typo does not silently do nothing."""
+    raw = raw or {}
+    unknown = set(raw) - {"ad_creative", "locale"}
+    if unknown:
+        raise CorpusError(f"unknown context key(s) {sorted(unknown)}; known: ad_creative, locale")
+    creative = raw.get("ad_creative")
+    ad = None
+    if creative is not None:
+        if not isinstance(creative, dict):
+            raise CorpusError("context.ad_creative must be an object")
+        fields = {"brand", "offer", "price", "currency", "free"}
+        extra = set(creative) - fields
+        if extra:
+            raise CorpusError(
+                f"unknown ad_creative key(s) {sorted(extra)}; known: {sorted(fields)}"
+            )
+        ad = AdCreative(**creative)
+    return PolicyContext(channel=channel, ad_creative=ad, locale=raw.get("locale"))
+
+
+def _line(raw: Any, where: str) -> CorpusLine:
+    if not isinstance(raw, dict):
+        raise CorpusError(f"{where}: expected a JSON object")
+    try:
+        channel = Channel(raw.get("channel", "tiktok_shop"))
+        text = raw["text"]
+        labels = raw.get("labels", [])
+        if not isinstance(text, str) or not isinstance(labels, list):
+            raise CorpusError(f"{where}: 'text' must be a string and 'labels' a list")
+        unknown = set(labels) - set(CATEGORIES)
+        if unknown:
+            raise CorpusError(f"{where}: unknown label(s) {sorted(unknown)}")
+        signals = raw.get("signals")
+        return CorpusLine(
+            id=str(raw.get("id", where)),
+            channel=channel,
+            text=text,
+            labels=frozenset(labels),
+            context=context_from_json(channel, raw.get("context")),
+            inbound=raw.get("direction") == "inbound",
+            signals=frozenset(signals) if isinstance(signals, list) else None,
+            lang=raw.get("lang"),
+        )
+    except KeyError as exc:
+        raise CorpusError(f"{where}: missing field {exc.args[0]!r}") from None
+    except (ValueError, TypeError) as exc:
+        if isinstance(exc, CorpusError):
+            raise
+        raise CorpusError(f"{where}: {exc}") from None
+
+
+def read_corpus(path: Path) -> list[CorpusLine]:
+    """Every non-blank line of a JSONL corpus, parsed; fails on the first bad line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CorpusError(f"cannot read corpus {path}: {exc.strerror or exc}") from None
+    lines: list[CorpusLine] = []
+    for number, row in enumerate(text.splitlines(), start=1):
+        if not row.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            raw = json.loads(row)
+        except json.JSONDecodeError as exc:
+            raise CorpusError(f"{where}: not JSON: {exc.msg}") from None
+        lines.append(_line(raw, where))
+    return lines
+
+
+@frozen
+class CategoryScore:
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@frozen(kw_only=True)
+class EvalReport:
+    per_category: Mapping[str, CategoryScore]
+    clean_total: int
+    clean_flagged: int
+    messages: int
+    seconds: float
+    inbound_total: int
+    inbound_flagged: int
+    signal_accuracy: float | None
+    predictions: Mapping[str, frozenset[str]]
+
+    @property
+    def macro_f1(self) -> float:
+        scores = list(self.per_category.values())
+        return sum(s.f1 for s in scores) / len(scores) if scores else 0.0
+
+    @property
+    def clean_fp_rate(self) -> float:
+        return self.clean_flagged / self.clean_total if self.clean_total else 0.0
+
+    @property
+    def messages_per_second(self) -> float:
+        return self.messages / self.seconds if self.seconds > 0 else float("inf")
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "macro_f1": round(self.macro_f1, 4),
+            "clean_fp_rate": round(self.clean_fp_rate, 4),
+            "per_category": {
+                name: {"precision": round(s.precision, 4), "recall": round(s.recall, 4),
+                       "f1": round(s.f1, 4), "tp": s.tp, "fp": s.fp, "fn": s.fn}
+                for name, s in self.per_category.items()
+            },
+            "messages_per_second": round(self.messages_per_second, 1),
+            "messages": self.messages,
+            "clean_messages": self.clean_total,
+            "clean_flagged": self.clean_flagged,
+            "inbound_messages": self.inbound_total,
+            "inbound_flagged": self.inbound_flagged,
+            "signal_accuracy": (None if self.signal_accuracy is None
+                                else round(self.signal_accuracy, 4)),
+        }
+
+
+def _inbound_event(line: CorpusLine) -> MessageReceived:
+    return MessageReceived(
+        channel=line.channel, conversation_id=f"eval-{line.id}", customer_id="eval",
+        timestamp=datetime.now(UTC), kind=MessageKind.TEXT, text=line.text,
+    )
+
+
+def _signal_accuracy(manager: PluginManager, lines: Sequence[CorpusLine]) -> float | None:
+    if not manager.implementations("mmt_extract_signals"):
+        return None
+    scored = [line for line in lines if line.signals is not None]
+    if not scored:
+        return None
+    correct = 0
+    for line in scored:
+        event = _inbound_event(line) if line.inbound else Text(line.text)
+        found = frozenset(s.name for s in manager.hooks.extract_signals(event, None))
+        correct += found == line.signals
+    return correct / len(scored)
+
+
+def evaluate(
+    lines: Iterable[CorpusLine],
+    manager: PluginManager,
+    engine: PolicyEngine | None = None,
+    categories: Sequence[str] = CATEGORIES,
+) -> EvalReport:
+    engine = engine or PolicyEngine(manager.hooks)
+    corpus = list(lines)
+    outbound = [line for line in corpus if not line.inbound]
+    predictions: dict[str, frozenset[str]] = {}
+    started = time.perf_counter()
+    for line in outbound:
+        decision = engine.check_outbound(Text(line.text), line.context)
+        predictions[line.id] = decision.categories
+    seconds = time.perf_counter() - started
+    inbound = [line for line in corpus if line.inbound]
+    inbound_flagged = sum(
+        1 for line in inbound if engine.check_inbound(_inbound_event(line), line.context).violations
+    )
+    scores: dict[str, CategoryScore] = {}
+    for category in categories:
+        tp = fp = fn = 0
+        for line in corpus:
+            predicted = category in predictions.get(line.id, frozenset())
+            actual = category in line.labels
+            tp += predicted and actual
+            fp += predicted and not actual
+            fn += actual and not predicted
+        scores[category] = CategoryScore(tp, fp, fn)
+    clean = [line for line in corpus if not line.labels]
+    clean_flagged = sum(1 for line in clean if predictions.get(line.id))
+    return EvalReport(
+        per_category=scores,
+        clean_total=len(clean),
+        clean_flagged=clean_flagged,
+        messages=len(outbound),
+        seconds=seconds,
+        inbound_total=len(inbound),
+        inbound_flagged=inbound_flagged,
+        signal_accuracy=_signal_accuracy(manager, corpus),
+        predictions=predictions,
+    )

@@ -1,0 +1,22 @@
+"""Compliance check ``fraud_scam``: Fake prizes with fees, fake customs or release fees, advance-
+fee loans, overpayment refunds, account-suspension phishing, OTP requests (TikTok Shop Customer
+Service Guidelines 4.2.3).
+
+The words and rules are data in ``lexicons/fraud_scam.toml`` (extend them through
+``MMTKIT_LEXICON_PATH``); this module only plugs them into the ``mmt_check_outbound`` hook.
+"""
+
+from __future__ import annotations
+
+from mmtkit.hookspecs import hookimpl
+from mmtkit.messages import Content
+from mmtkit.plugins.compliance.check import CategoryCheck
+from mmtkit.policy import PolicyContext, Violation
+
+CATEGORY = "fraud_scam"
+CHECK = CategoryCheck(CATEGORY)
+
+
+@hookimpl
+def mmt_check_outbound(content: Content, context: PolicyContext) -> list[Violation]:
+    return CHECK.outbound(content, context)

@@ -1,0 +1,27 @@
+"""Compliance check ``harassment``: insults, belittling, discrimination, threats, defamation
+of competitors and sexual advances (TikTok Shop Customer Service Guidelines 4.2.1).
+
+It also checks *inbound* messages for the customer behaviour the Shop guidelines let a seller
+report (5.3: harassment, threats, unreasonable demands). Those are flagged with severity
+``warn`` and never block anything: the policy engine turns an inbound block into a warning.
+"""
+
+from __future__ import annotations
+
+from mmtkit.hookspecs import hookimpl
+from mmtkit.messages import Content, InboundEvent
+from mmtkit.plugins.compliance.check import CategoryCheck
+from mmtkit.policy import PolicyContext, Violation
+
+CATEGORY = "harassment"
+CHECK = CategoryCheck(CATEGORY)
+
+
+@hookimpl
+def mmt_check_outbound(content: Content, context: PolicyContext) -> list[Violation]:
+    return CHECK.outbound(content, context)
+
+
+@hookimpl
+def mmt_check_inbound(event: InboundEvent, context: PolicyContext) -> list[Violation]:
+    return CHECK.inbound(event, context)

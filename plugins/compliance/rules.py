@@ -1,0 +1,62 @@
+"""Evaluating lexicon rules against an :class:`~mmtkit.plugins.compliance.analysis.Analysis`.
+
+A rule fires when every concept in ``all`` has a hit in one sentence (or clause, or anywhere
+in the message), none of its ``none`` concepts occurs in that unit, none of its ``unless``
+concepts occurs in the message, and — for the concepts it marks ``negatable`` — the hit is
+not preceded by a negation in the same clause. That last part is what separates "send me the
+OTP" from "please never share your OTP": rules look at what the business *asks for*.
+"""
+
+from __future__ import annotations
+
+from attrs import frozen
+
+from mmtkit.plugins.compliance.analysis import Analysis, Range
+from mmtkit.plugins.compliance.lexicon import RuleSpec
+
+__all__ = ["Finding", "evaluate"]
+
+
+@frozen
+class Finding:
+    """A rule that fired and the normalised ranges that made it fire."""
+
+    rule: RuleSpec
+    ranges: tuple[Range, ...]
+
+
+def _closest(candidates: list[Range], anchor: Range) -> Range:
+    return min(candidates, key=lambda r: abs(r[0] - anchor[0]))
+
+
+def evaluate(rule: RuleSpec, analysis: Analysis) -> Finding | None:
+    hits = analysis.hits
+    for concept in rule.all:
+        if concept not in hits:
+            return None
+    for concept in rule.unless:
+        if concept in hits:
+            return None
+    per_concept: list[dict[int, list[Range]]] = []
+    for concept in rule.all:
+        by_unit: dict[int, list[Range]] = {}
+        for hit in hits[concept]:
+            if concept in rule.negatable and analysis.negated(hit):
+                continue
+            by_unit.setdefault(analysis.unit(rule.scope, hit[0]), []).append(hit)
+        if not by_unit:
+            return None
+        per_concept.append(by_unit)
+    common = set(per_concept[0]).intersection(*per_concept[1:])
+    for unit in sorted(common):
+        if any(analysis.unit(rule.scope, h[0]) == unit
+               for concept in rule.none for h in hits.get(concept, ())):
+            continue
+        for anchor in per_concept[0][unit]:
+            chosen = [anchor] + [_closest(by_unit[unit], anchor) for by_unit in per_concept[1:]]
+            if rule.within is not None:
+                span = max(r[1] for r in chosen) - min(r[0] for r in chosen)
+                if span > rule.within:
+                    continue
+            return Finding(rule, tuple(chosen))
+    return None

@@ -1,0 +1,301 @@
+"""Text normalisation for matching, with a map back to the original characters.
+
+Compliance checks and keyword signals match lexicons against what a message *says*, not how
+it is typed. People who want to slip past a filter write full-width letters, ``w h a t s a p p``,
+``p4ssw0rd``, ``wh\u200batsapp`` or Cyrillic look-alikes; people who write fast drop Vietnamese
+or Spanish accents. :func:`normalize` folds all of these to one form, and every position in
+the folded text maps back to the original, so a violation can point at the characters the
+author actually typed.
+
+The steps, in order:
+
+1. **Per character**: Unicode NFKC (full-width, ligatures, circled and mathematical letters),
+   case folding, removal of zero-width and soft-hyphen characters, removal of combining
+   accents from Latin letters (``mật khẩu`` → ``mat khau``, ``contraseña`` → ``contrasena``;
+   ``đ`` → ``d``), and common Cyrillic/Greek look-alikes mapped to Latin. Thai, which has no
+   spaces between words, is left as it is: Thai lexicon terms are matched as substrings.
+2. **De-spacing**: four or more single letters, or four or more single digits, separated by
+   one or two spaces, dots, dashes, underscores or asterisks are joined (``w h a t s a p p`` →
+   ``whatsapp``, ``0 8 1 2`` → ``0812``).
+3. **Leetspeak**: inside a word of at least two letters, lone digits that stand for letters
+   are replaced (``p4ssw0rd`` → ``password``). Numbers, prices, ordinals and codes such as
+   ``rm10`` or ``tt200`` are left alone.
+
+Everything runs in C-level string operations (``str.translate``, compiled regular
+expressions) plus work proportional to the number of *edits*, so a megabyte of text folds in
+milliseconds and no input can make it backtrack. Step 1 and 2 are also exposed separately as
+:attr:`Normalized.folded` (no leetspeak), for extractors of phone numbers, URLs and e-mail
+addresses, where digits must stay digits; it has the same offsets as :attr:`Normalized.text`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+
+from attrs import field, frozen
+
+__all__ = ["Normalized", "normalize", "normalize_term"]
+
+_ZERO_WIDTH = "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e\u200f" + (
+    "\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
+)
+
+# Combining marks used with Latin letters. Thai vowel and tone marks are in U+0E00-U+0E7F and
+# are kept: they carry meaning, and Thai terms are matched with them.
+_LATIN_MARK_RANGES = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF),
+                      (0xFE20, 0xFE2F))
+
+# Letters without a decomposition that people read as plain Latin letters, and the Cyrillic
+# and Greek look-alikes most used to dodge filters (after case folding).
+_LOOKALIKES = {  # written as escapes: the characters themselves look like Latin ones
+    "\u0111": "d", "\u00f0": "d", "\u00f8": "o", "\u0142": "l", "\u0131": "i", "\u0127": "h",
+    "\u0167": "t", "\u0180": "b", "\u0430": "a", "\u0432": "b", "\u0435": "e", "\u0451": "e",
+    "\u043a": "k", "\u043c": "m", "\u043d": "h", "\u043e": "o", "\u0440": "p", "\u0441": "c",
+    "\u0442": "t", "\u0443": "y", "\u0445": "x", "\u0455": "s", "\u0456": "i", "\u0457": "i",
+    "\u0458": "j", "\u0501": "d", "\u051b": "q", "\u051d": "w", "\u0261": "g", "\u0251": "a",
+    "\u0269": "i", "\u04bb": "h", "\u050d": "g", "\u057d": "u", "\u026a": "i", "\u028f": "y",
+    "\u0461": "w", "\u04cf": "l", "\u03b1": "a", "\u03b2": "b", "\u03b5": "e", "\u03b7": "n",
+    "\u03b9": "i", "\u03ba": "k", "\u03bd": "v", "\u03bf": "o", "\u03c1": "p", "\u03c4": "t",
+    "\u03c5": "u", "\u03c7": "x", "\u03c9": "w",
+}
+
+
+def _is_latin_mark(char: str) -> bool:
+    code = ord(char)
+    return any(low <= code <= high for low, high in _LATIN_MARK_RANGES)
+
+
+def _fold_once(text: str) -> str:
+    out: list[str] = []
+    for char in unicodedata.normalize("NFKC", text).casefold():
+        if char in _ZERO_WIDTH or _is_latin_mark(char):
+            continue
+        char = _LOOKALIKES.get(char, char)
+        if not char.isascii() and char.isalpha():
+            decomposed = unicodedata.normalize("NFD", char)
+            base = decomposed[0]
+            if base.isascii() and all(_is_latin_mark(m) for m in decomposed[1:]):
+                char = base
+        out.append(char)
+    return "".join(out)
+
+
+def _fold_char(char: str) -> str:
+    """The folded form of one character; folding again changes nothing (a fixed point)."""
+    folded = _fold_once(char)
+    for _ in range(4):
+        again = _fold_once(folded)
+        if again == folded:
+            break
+        folded = again
+    return folded
+
+
+class _FoldTable(dict[int, str]):
+    """A ``str.translate`` table filled lazily: a character is folded once, then looked up
+    in C. Characters whose folded form is not exactly one character long are remembered,
+    because only they move offsets."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.resizing: set[str] = set()
+        self.version = 0
+        for code in range(128):
+            self[code] = chr(code).lower()
+
+    def __missing__(self, code: int) -> str:
+        value = _fold_char(chr(code))
+        self[code] = value
+        if len(value) != 1:
+            self.resizing.add(chr(code))
+            self.version += 1
+        return value
+
+
+_TABLE = _FoldTable()
+_resizing_pattern: re.Pattern[str] | None = None
+_resizing_version = -1
+
+
+def _resizing_chars() -> re.Pattern[str] | None:
+    global _resizing_pattern, _resizing_version
+    if _resizing_version != _TABLE.version:
+        chars = "".join(sorted(_TABLE.resizing))
+        _resizing_pattern = re.compile(f"[{re.escape(chars)}]") if chars else None
+        _resizing_version = _TABLE.version
+    return _resizing_pattern
+
+
+_SEP = r"[ .\-_*·]{1,2}"
+_SPACED_LETTERS = re.compile(rf"(?<![a-z0-9])(?:[a-z]{_SEP}){{3,}}[a-z](?![a-z0-9])")
+_SPACED_DIGITS = re.compile(rf"(?<![a-z0-9])(?:[0-9]{_SEP}){{3,}}[0-9](?![a-z0-9])")
+_SEPARATOR_RUN = re.compile(_SEP)
+
+# A word with a digit next to a letter; words with fewer than two letters, digit runs or
+# ordinals (1st, 22nd) are left alone by _unleet_word.
+_LEET_WORD = re.compile(r"(?<![a-z0-9])[a-z0-9]*(?:[a-z][013457]|[013457][a-z])[a-z0-9]*")
+_LETTERS = re.compile(r"[a-z]")
+_DIGIT_RUN = re.compile(r"[0-9]{2,}")
+_ORDINAL = re.compile(r"[0-9]+(?:st|nd|rd|th)")
+_LEET = str.maketrans("013457", "oieast")
+
+
+@frozen
+class _Edits:
+    """Replaced regions of one step: ``(out_start, out_end, in_start, in_end)``, sorted;
+    everything between them was copied unchanged."""
+
+    pieces: tuple[tuple[int, int, int, int], ...]
+    out_starts: tuple[int, ...] = field(init=False)
+
+    @out_starts.default
+    def _starts(self) -> tuple[int, ...]:
+        return tuple(p[0] for p in self.pieces)
+
+    def start_to_input(self, pos: int) -> int:
+        i = bisect_right(self.out_starts, pos) - 1
+        if i < 0:
+            return pos
+        _, out_end, in_start, in_end = self.pieces[i]
+        if pos < out_end:
+            return in_start
+        return in_end + (pos - out_end)
+
+    def end_to_input(self, pos: int) -> int:
+        i = bisect_left(self.out_starts, pos) - 1
+        if i < 0:
+            return pos
+        _, out_end, _, in_end = self.pieces[i]
+        if pos <= out_end:
+            return in_end
+        return in_end + (pos - out_end)
+
+
+class _Runs:
+    """De-spaced runs of one step: ``(out_start, out_end, in_start, in_end)``, sorted. Inside
+    a run the kept characters are every other token of the input; their input positions are
+    found only when a span inside the run is mapped, so a megabyte of ``a a a a`` costs one
+    regular-expression pass, not a Python loop."""
+
+    def __init__(self, runs: tuple[tuple[int, int, int, int], ...], source: str) -> None:
+        self.runs = runs
+        self.source = source
+        self.out_starts = tuple(r[0] for r in runs)
+        self._positions: dict[int, list[int]] = {}
+
+    def _kept(self, index: int) -> list[int]:
+        found = self._positions.get(index)
+        if found is None:
+            _, _, in_start, in_end = self.runs[index]
+            found = [in_start]
+            found.extend(m.end() for m in _SEPARATOR_RUN.finditer(self.source, in_start, in_end))
+            self._positions[index] = found
+        return found
+
+    def start_to_input(self, pos: int) -> int:
+        i = bisect_right(self.out_starts, pos) - 1
+        if i < 0:
+            return pos
+        out_start, out_end, _, in_end = self.runs[i]
+        if pos < out_end:
+            return self._kept(i)[pos - out_start]
+        return in_end + (pos - out_end)
+
+    def end_to_input(self, pos: int) -> int:
+        i = bisect_left(self.out_starts, pos) - 1
+        if i < 0:
+            return pos
+        out_start, out_end, _, in_end = self.runs[i]
+        if pos <= out_end:
+            return self._kept(i)[pos - out_start - 1] + 1
+        return in_end + (pos - out_end)
+
+
+@frozen
+class Normalized:
+    """A text folded for matching. ``text`` and ``folded`` have the same length and offsets;
+    :meth:`to_original` maps a ``[start, end)`` range of them back to ``original``."""
+
+    original: str = field(repr=False)
+    text: str = field(repr=False)
+    folded: str = field(repr=False)
+    _steps: tuple[_Edits | _Runs, ...] = field(repr=False)
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """The ``[start, end)`` range of the original text that produced ``text[start:end]``."""
+        if not 0 <= start <= end <= len(self.text):
+            raise ValueError(f"range [{start}, {end}) is outside the normalised text")
+        for step in reversed(self._steps):
+            start, end = step.start_to_input(start), step.end_to_input(end)
+            end = max(end, start)
+        return start, end
+
+
+def _fold_chars(text: str) -> tuple[str, _Edits | None]:
+    if text.isascii():
+        return text.lower(), None
+    folded = text.translate(_TABLE)
+    pattern = _resizing_chars()
+    if pattern is None or (len(folded) == len(text) and pattern.search(text) is None):
+        return folded, None
+    pieces: list[tuple[int, int, int, int]] = []
+    delta = 0
+    for match in pattern.finditer(text):
+        start = match.start()
+        size = len(_TABLE[ord(match.group())])
+        pieces.append((start + delta, start + delta + size, start, start + 1))
+        delta += size - 1
+    return folded, _Edits(tuple(pieces))
+
+
+def _despace(text: str) -> tuple[str, _Runs | None]:
+    matches = [*_SPACED_LETTERS.finditer(text), *_SPACED_DIGITS.finditer(text)]
+    if not matches:
+        return text, None
+    matches.sort(key=lambda m: m.start())
+    out: list[str] = []
+    runs: list[tuple[int, int, int, int]] = []
+    cursor = 0
+    out_len = 0
+    for match in matches:
+        between = text[cursor : match.start()]
+        joined = _SEPARATOR_RUN.sub("", match.group())
+        out.append(between)
+        out.append(joined)
+        out_len += len(between)
+        runs.append((out_len, out_len + len(joined), match.start(), match.end()))
+        out_len += len(joined)
+        cursor = match.end()
+    out.append(text[cursor:])
+    return "".join(out), _Runs(tuple(runs), text)
+
+
+def _unleet_word(match: re.Match[str]) -> str:
+    word = match.group()
+    if _DIGIT_RUN.search(word) or _ORDINAL.fullmatch(word) or len(_LETTERS.findall(word)) < 2:
+        return word
+    return word.translate(_LEET)
+
+
+def normalize(text: str) -> Normalized:
+    """Fold ``text`` for matching; see the module docstring for what is folded and why."""
+    folded, char_edits = _fold_chars(text)
+    folded, space_edits = _despace(folded)
+    steps = tuple(e for e in (char_edits, space_edits) if e is not None)
+    unleeted = _LEET_WORD.sub(_unleet_word, folded) if _LEET_WORD.search(folded) else folded
+    return Normalized(text, unleeted, folded, steps)
+
+
+def normalize_term(term: str) -> str:
+    """The form a lexicon term must have to match :attr:`Normalized.text`."""
+    return normalize(term).text
+
+
+def spans_to_original(
+    normalized: Normalized, ranges: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Map several ranges of the normalised text back to the original at once."""
+    return [normalized.to_original(start, end) for start, end in ranges]

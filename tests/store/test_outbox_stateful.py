@@ -112,5 +112,5 @@ class SameAsMemory(RuleBasedStateMachine):
             self.sqlite.close()
 
 
-SameAsMemory.TestCase.settings = settings(max_examples=150, stateful_step_count=30, deadline=None)
+SameAsMemory.TestCase.settings = settings(max_examples=100, stateful_step_count=25, deadline=None)
 TestOutboxSameAsMemory = SameAsMemory.TestCase

@@ -95,13 +95,19 @@ class SqliteInbox:
         return _row(row)
 
     def _bury(
-        self, conn: sqlite3.Connection, row_id: int, now: datetime, error: str
+        self,
+        conn: sqlite3.Connection,
+        row_id: int,
+        now: datetime,
+        error: str,
+        *,
+        headers: str = "headers",
     ) -> InboxDeadLetter:
         rows = conn.execute(
             f"""INSERT INTO inbox_dead_letters
                 (channel, body, headers, received_at, failed_at, error, attempts, inbox_id)
-            SELECT channel, body, headers, received_at, ?, ?, attempts, id FROM inbox WHERE id = ?
-            RETURNING {_DEAD}""",
+            SELECT channel, body, {headers}, received_at, ?, ?, attempts, id FROM inbox
+            WHERE id = ? RETURNING {_DEAD}""",
             (to_micros(now), error, row_id),
         ).fetchall()
         conn.execute("DELETE FROM inbox WHERE id = ?", (row_id,))
@@ -140,7 +146,8 @@ class SqliteInbox:
                     claimed.append(_row(row))
                 except ValueError as exc:  # hand-edited headers: no worker could use it
                     log.warning("inbox row %s is corrupt, dead-lettered: %s", row["id"], exc)
-                    self._bury(conn, row["id"], now, f"corrupt row: {type(exc).__name__}")
+                    reason = f"corrupt row: unreadable headers dropped ({type(exc).__name__})"
+                    self._bury(conn, row["id"], now, reason, headers="'{}'")
             return claimed
 
     def complete(self, row_id: int, now: datetime) -> InboxRow:

@@ -197,8 +197,15 @@ class TokenSet:
 class Adapter(Protocol):
     """What every platform adapter provides. See ``docs/writing-an-adapter.md``."""
 
-    channel: Channel
-    capabilities: Capabilities
+    @property
+    def channel(self) -> Channel:
+        """The channel this adapter serves."""
+        ...
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the channel accepts; read-only, so adapters may be frozen values."""
+        ...
 
     def plan_send(
         self, conversation: Conversation, content: Content, *, token: str, tag: str | None = None

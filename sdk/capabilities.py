@@ -195,7 +195,7 @@ DEFAULT_CAPABILITIES: Mapping[Channel, Capabilities] = {
     ),
     Channel.WHATSAPP: Capabilities(
         channel=Channel.WHATSAPP,
-        kinds={ContentKind.TEXT, ContentKind.IMAGE},
+        kinds={ContentKind.TEXT, ContentKind.IMAGE, ContentKind.TEMPLATE},
         text_limit=4096,
         image=ImageRules(_JPEG_PNG, 5 * MB),
         window=WindowRule(

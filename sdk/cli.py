@@ -7,6 +7,7 @@ stderr as single readable lines, and exit codes are documented per command.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import warnings
@@ -179,7 +180,40 @@ def core_cli() -> click.Group:
 
     group.add_command(plugins_command)
     group.add_command(inspect_webhook_command)
+    group.add_command(
+        _LazyCommand("sandbox", "mmtkit.sandbox.cli", "Run the local platform emulator.")
+    )
     return group
+
+
+class _LazyCommand(click.Command):
+    """A core command whose module (and its dependencies, e.g. uvicorn) is imported only when
+    the command runs, so ``mmtkit --help`` and ``mmtkit plugins`` stay fast."""
+
+    def __init__(self, name: str, module: str, short_help: str) -> None:
+        super().__init__(name, short_help=short_help, add_help_option=False)
+        self._module = module
+
+    def _real(self) -> click.Command:
+        command = importlib.import_module(self._module).command
+        if not isinstance(command, click.Command):  # pragma: no cover - a packaging error
+            raise TypeError(f"{self._module}.command is not a click command")
+        return command
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        return self._real().main(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        return self._real().invoke(ctx)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return self._real().parse_args(ctx, args)
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        return self._real().get_params(ctx)
+
+    def get_help(self, ctx: click.Context) -> str:
+        return self._real().get_help(ctx)
 
 
 cli = core_cli()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -130,5 +130,5 @@ def setup_factory() -> Callable[..., ChannelSetup]:
 
 
 @pytest.fixture
-def frozen_now() -> Iterator[Callable[[], datetime]]:
+def frozen_now() -> Callable[[], datetime]:
     return lambda: T0.replace(minute=5)

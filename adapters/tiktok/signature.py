@@ -8,13 +8,12 @@ header's parts are matched by name, not position, because nothing promises their
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import math
+import re
 import string
 from collections.abc import Mapping
-
-from attrs import frozen
+from typing import NamedTuple
 
 from mmtkit.errors import SignatureError, StaleWebhook
 
@@ -22,11 +21,11 @@ __all__ = ["SIGNATURE_HEADER", "ParsedSignature", "parse_signature_header", "sig
 
 SIGNATURE_HEADER = "Tiktok-Signature"
 _HEX = frozenset(string.hexdigits)
-_DIGEST_HEX_LENGTH = hashlib.sha256().digest_size * 2
+_CANONICAL = re.compile(r"t=([0-9]{1,12}),s=([0-9a-f]{64})")
+_DIGEST_HEX_LENGTH = 64  # SHA-256
 
 
-@frozen
-class ParsedSignature:
+class ParsedSignature(NamedTuple):
     timestamp: int
     timestamp_text: str
     """``t`` exactly as sent: the signed payload uses the text, not a re-rendered number."""
@@ -49,7 +48,11 @@ def _find_header(headers: Mapping[str, str], name: str) -> str | None:
 def parse_signature_header(value: str) -> ParsedSignature:
     """Split ``t=...,s=...`` into its parts, tolerating whitespace, any order and unknown
     parts; refuse a missing, repeated or ill-formed ``t`` or ``s``."""
-    parts: dict[str, str] = {}
+    canonical = _CANONICAL.fullmatch(value)
+    if canonical is not None:  # what TikTok sends: skip the general parser (hot path)
+        timestamp_text, signature = canonical.groups()
+        return ParsedSignature(int(timestamp_text), timestamp_text, signature)
+    found: dict[str, str] = {}
     for raw_part in value.split(","):
         name, sep, part_value = raw_part.partition("=")
         name = name.strip().lower()
@@ -57,15 +60,15 @@ def parse_signature_header(value: str) -> ParsedSignature:
             if not name:
                 continue  # tolerate a stray comma
             raise SignatureError(f"{SIGNATURE_HEADER} part {name[:20]!r} is not name=value")
-        if name in parts and name in ("t", "s"):
-            raise SignatureError(f"{SIGNATURE_HEADER} has more than one {name}= part")
-        parts[name] = part_value.strip()
-    timestamp_text = parts.get("t")
-    signature = parts.get("s")
+        if name in found and name in ("t", "s"):
+            raise SignatureError(f"{SIGNATURE_HEADER} has more than one {name[:20]}= part")
+        found[name] = part_value.strip()
+    timestamp_text = found.get("t")
+    signature = found.get("s")
     if timestamp_text is None or signature is None:
-        missing = " and ".join(f"{n}=" for n in ("t", "s") if n not in parts)
+        missing = " and ".join(f"{n}=" for n in ("t", "s") if n not in found)
         raise SignatureError(f"{SIGNATURE_HEADER} has no {missing} part")
-    if not timestamp_text.isascii() or not timestamp_text.isdigit() or len(timestamp_text) > 12:
+    if not (timestamp_text.isascii() and timestamp_text.isdigit()) or len(timestamp_text) > 12:
         raise SignatureError(f"{SIGNATURE_HEADER} t= is not a unix time in seconds")
     if len(signature) != _DIGEST_HEX_LENGTH or not _HEX.issuperset(signature):
         raise SignatureError(
@@ -74,17 +77,15 @@ def parse_signature_header(value: str) -> ParsedSignature:
     return ParsedSignature(int(timestamp_text), timestamp_text, signature.lower())
 
 
-def _digest(secret: bytes, timestamp: str, body: bytes) -> str:
-    mac = hmac.new(secret, timestamp.encode("ascii"), hashlib.sha256)
-    mac.update(b".")
-    mac.update(body)
-    return mac.hexdigest()
+def _digest(secret: bytes, timestamp: str, body: bytes) -> bytes:
+    # One C call over ``t.body``: hmac.digest is several times faster than hmac.new().update().
+    return hmac.digest(secret, timestamp.encode("ascii") + b"." + body, "sha256")
 
 
 def sign(secret: bytes, body: bytes, now: float) -> dict[str, str]:
     """Headers that make ``body`` authentic at unix time ``now`` (sandbox and tests)."""
     timestamp = str(math.floor(now))
-    return {SIGNATURE_HEADER: f"t={timestamp},s={_digest(secret, timestamp, body)}"}
+    return {SIGNATURE_HEADER: f"t={timestamp},s={_digest(secret, timestamp, body).hex()}"}
 
 
 def verify(
@@ -99,7 +100,7 @@ def verify(
         raise SignatureError(f"missing {SIGNATURE_HEADER} header")
     parsed = parse_signature_header(header)
     expected = _digest(secret, parsed.timestamp_text, body)
-    if not hmac.compare_digest(expected, parsed.signature):
+    if not hmac.compare_digest(expected, bytes.fromhex(parsed.signature)):
         raise SignatureError(
             f"{SIGNATURE_HEADER} does not match the body (wrong app secret, or the body was "
             "changed or re-serialised after signing)"

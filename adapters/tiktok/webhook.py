@@ -15,7 +15,7 @@ import enum
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from mmtkit.errors import MalformedWebhook
 from mmtkit.messages import (
@@ -55,17 +55,8 @@ class _Direction(enum.Enum):
 
 
 # --- small typed readers: each names the field it refuses ---------------------------------
-
-
-def _object(value: Any, where: str) -> Object:
-    if not isinstance(value, dict):
-        raise MalformedWebhook(f"{where} must be a JSON object, got {_type_name(value)}")
-    return value
-
-
-def _optional_object(parent: Object, key: str, where: str) -> Object | None:
-    value = parent.get(key)
-    return None if value is None else _object(value, f"{where}.{key}")
+# Webhooks are a hot path: the readers test exact JSON types first and build the field's
+# name only when they raise.
 
 
 def _type_name(value: Any) -> str:
@@ -74,42 +65,53 @@ def _type_name(value: Any) -> str:
     )
 
 
-def _id(value: Any, where: str) -> str:
-    # v1.3 sends ids as strings; tolerate integers rather than drop the event.
-    if isinstance(value, str) and value:
+def _object(value: Any, where: str) -> Object:
+    if type(value) is dict:
         return value
-    if isinstance(value, int) and not isinstance(value, bool):
+    raise MalformedWebhook(f"{where} must be a JSON object, got {_type_name(value)}")
+
+
+def _get_object(parent: Object, key: str, where: str) -> Object | None:
+    value = parent.get(key)
+    if value is None or type(value) is dict:
+        return value
+    raise MalformedWebhook(f"{where}.{key} must be a JSON object, got {_type_name(value)}")
+
+
+def _get_id(parent: Object, key: str, where: str) -> str | None:
+    """An id, or None when absent or empty. v1.3 sends ids as strings; integers are
+    tolerated rather than the event dropped."""
+    value = parent.get(key)
+    if type(value) is str:
+        return value or None
+    if value is None:
+        return None
+    if type(value) is int:
         return str(value)
-    raise MalformedWebhook(f"{where} must be a non-empty string id, got {_type_name(value)}")
+    raise MalformedWebhook(f"{where}.{key} must be a string id, got {_type_name(value)}")
 
 
-def _optional_id(parent: Object, key: str, where: str) -> str | None:
+def _require_id(parent: Object, key: str, where: str) -> str:
+    value = _get_id(parent, key, where)
+    if value is None:
+        raise MalformedWebhook(f"{where}.{key} is missing or empty")
+    return value
+
+
+def _get_str(parent: Object, key: str, where: str) -> str | None:
     value = parent.get(key)
-    return None if value is None or value == "" else _id(value, f"{where}.{key}")
-
-
-def _optional_str(parent: Object, key: str, where: str) -> str | None:
-    value = parent.get(key)
-    if value is None or isinstance(value, str):
+    if value is None or type(value) is str:
         return value
     raise MalformedWebhook(f"{where}.{key} must be a string, got {_type_name(value)}")
 
 
 def _time(value: Any, where: str, *, scale: float) -> datetime:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if type(value) is not int and type(value) is not float:
         raise MalformedWebhook(f"{where} must be a unix timestamp, got {_type_name(value)}")
     try:
         return datetime.fromtimestamp(value / scale, UTC)
     except (OverflowError, OSError, ValueError):  # huge, NaN or infinite
         raise MalformedWebhook(f"{where} is out of range: {value!r:.30}") from None
-
-
-def _seconds(value: Any, where: str) -> datetime:
-    return _time(value, where, scale=1)
-
-
-def _millis(value: Any, where: str) -> datetime:
-    return _time(value, where, scale=1000)
 
 
 # --- envelope --------------------------------------------------------------------------------
@@ -127,7 +129,7 @@ def _load(body: bytes) -> Object:
 
 def _content(envelope: Object) -> Object:
     raw = envelope.get("content")
-    if isinstance(raw, str):
+    if type(raw) is str:
         try:
             parsed = json.loads(raw)
         except RecursionError:
@@ -135,7 +137,7 @@ def _content(envelope: Object) -> Object:
         except ValueError:
             raise MalformedWebhook("content is a string but not JSON text") from None
         return _object(parsed, "content (decoded)")
-    if isinstance(raw, dict):
+    if type(raw) is dict:
         return raw  # documented as a string; an already-decoded object means the same
     raise MalformedWebhook(
         f"content must be a JSON string holding an object, got {_type_name(raw)}"
@@ -147,10 +149,10 @@ def parse(body: bytes, *, account_id: str | None) -> list[InboundEvent]:
     the envelope lacks ``user_openid``."""
     envelope = _load(body)
     event = envelope.get("event")
-    if not isinstance(event, str) or not event:
+    if type(event) is not str or not event:
         raise MalformedWebhook(f"event must be a non-empty string, got {_type_name(event)}")
-    created = _seconds(envelope.get("create_time"), "create_time")
-    business_id = _optional_id(envelope, "user_openid", "webhook body") or account_id
+    created = _time(envelope.get("create_time"), "create_time", scale=1)
+    business_id = _get_id(envelope, "user_openid", "webhook body") or account_id
     parser = _PARSERS.get(event)
     try:
         if parser is None:
@@ -166,10 +168,11 @@ def parse(body: bytes, *, account_id: str | None) -> list[InboundEvent]:
 
 
 def _party(content: Object, key: str) -> tuple[str | None, str | None]:
-    user = _optional_object(content, key, "content")
-    if user is None:
+    user = _get_object(content, key, "content")
+    if not user:
         return None, None
-    return _optional_id(user, "id", f"content.{key}"), _optional_str(user, "role", f"content.{key}")
+    where = "content." + key
+    return _get_id(user, "id", where), _get_str(user, "role", where)
 
 
 def _direction(
@@ -198,48 +201,55 @@ def _direction(
 
 def _event_time(content: Object, created: datetime) -> datetime:
     value = content.get("timestamp")
-    return created if value is None else _millis(value, "content.timestamp")
+    return created if value is None else _time(value, "content.timestamp", scale=1000)
 
 
 # --- message bodies -----------------------------------------------------------------------
 
 
-def _body_fields(content: Object) -> dict[str, Any]:
+class _Body(NamedTuple):
+    kind: MessageKind
+    raw_type: str | None
+    text: str | None = None
+    media_id: str | None = None
+    media_url: str | None = None
+    post_id: str | None = None
+
+
+def _body(content: Object) -> _Body:
     """Kind, text and media of a message, whatever its direction."""
-    raw_type = _optional_str(content, "type", "content")
+    raw_type = _get_str(content, "type", "content")
     kind = _KINDS.get(raw_type or "", MessageKind.OTHER)
-    fields: dict[str, Any] = {"kind": kind, "raw_type": raw_type}
     part = content.get(raw_type) if raw_type else None
-    where = f"content.{raw_type}"
     if kind is MessageKind.OTHER:
         # Stickers and emoji arrive as URLs (field name UNCONFIRMED: ``url`` is read). Types
         # we do not model are kept whatever their body looks like.
-        url = part.get("url") if isinstance(part, dict) else None
-        fields["media_url"] = url if isinstance(url, str) else None
-        return fields
+        url = part.get("url") if type(part) is dict else None
+        return _Body(kind, raw_type, media_url=url if type(url) is str else None)
+    where = f"content.{raw_type}"
     if part is None:
-        return fields
+        return _Body(kind, raw_type)
     part = _object(part, where)
     if kind is MessageKind.TEXT:
-        fields["text"] = _optional_str(part, "body", where)
-    elif kind is MessageKind.IMAGE:
-        fields["media_id"] = _optional_id(part, "media_id", where)
-    else:
-        fields["post_id"] = _optional_id(part, "video_id", where) or _optional_id(
-            part, "item_id", where
-        )
-        fields["media_url"] = _optional_str(part, "embed_url", where)
-    return fields
+        return _Body(kind, raw_type, text=_get_str(part, "body", where))
+    if kind is MessageKind.IMAGE:
+        return _Body(kind, raw_type, media_id=_get_id(part, "media_id", where))
+    return _Body(
+        kind,
+        raw_type,
+        post_id=_get_id(part, "video_id", where) or _get_id(part, "item_id", where),
+        media_url=_get_str(part, "embed_url", where),
+    )
 
 
 def _reply_to(content: Object) -> str | None:
-    info = _optional_object(content, "referenced_message_info", "content")
-    return None if info is None else _optional_id(info, "referenced_message_id", "content")
+    info = _get_object(content, "referenced_message_info", "content")
+    return None if info is None else _get_id(info, "referenced_message_id", "content")
 
 
 def _echo_source(content: Object) -> EchoSource:
-    tag = _optional_object(content, "message_tag", "content")
-    source = None if tag is None else _optional_str(tag, "source", "content.message_tag")
+    tag = _get_object(content, "message_tag", "content")
+    source = None if tag is None else _get_str(tag, "source", "content.message_tag")
     return _SOURCES.get((source or "").lower(), EchoSource.OTHER)
 
 
@@ -250,24 +260,38 @@ def _message(
     content: Object, created: datetime, business_id: str | None, default: _Direction
 ) -> InboundEvent:
     direction, customer = _direction(content, business_id, default)
-    common: dict[str, Any] = {
-        "channel": _CHANNEL,
-        "conversation_id": _id(content.get("conversation_id"), "content.conversation_id"),
-        "customer_id": customer,
-        "timestamp": _event_time(content, created),
-        "platform_message_id": _id(content.get("message_id"), "content.message_id"),
-        "account_id": business_id,
-    }
-    body = _body_fields(content)
+    conversation_id = _require_id(content, "conversation_id", "content")
+    message_id = _require_id(content, "message_id", "content")
+    timestamp = _event_time(content, created)
+    body = _body(content)
     if direction is _Direction.OUTBOUND:
         return MessageEcho(
-            **common,
+            channel=_CHANNEL,
+            conversation_id=conversation_id,
+            customer_id=customer,
+            timestamp=timestamp,
+            platform_message_id=message_id,
+            account_id=business_id,
             source=_echo_source(content),
-            kind=body["kind"],
-            text=body.get("text"),
-            raw_type=body["raw_type"],
+            kind=body.kind,
+            text=body.text,
+            raw_type=body.raw_type,
         )
-    return MessageReceived(**common, **body, reply_to=_reply_to(content))
+    return MessageReceived(
+        channel=_CHANNEL,
+        conversation_id=conversation_id,
+        customer_id=customer,
+        timestamp=timestamp,
+        platform_message_id=message_id,
+        account_id=business_id,
+        kind=body.kind,
+        text=body.text,
+        media_id=body.media_id,
+        media_url=body.media_url,
+        post_id=body.post_id,
+        raw_type=body.raw_type,
+        reply_to=_reply_to(content),
+    )
 
 
 def _received(content: Object, created: datetime, business_id: str | None) -> InboundEvent:
@@ -285,47 +309,46 @@ def _received_eu(content: Object, created: datetime, business_id: str | None) ->
     to_id, _ = _party(content, "to_user")
     return MessageReceived(
         channel=_CHANNEL,
-        conversation_id=_optional_id(content, "conversation_id", "content")
+        conversation_id=_get_id(content, "conversation_id", "content")
         or EU_CONVERSATION_FALLBACK,
         customer_id=from_id or EU_CONVERSATION_FALLBACK,
         timestamp=_event_time(content, created),
-        platform_message_id=_optional_id(content, "message_id", "content"),
+        platform_message_id=_get_id(content, "message_id", "content"),
         account_id=business_id or to_id,
         kind=MessageKind.OTHER,
-        raw_type=_optional_str(content, "type", "content"),
+        raw_type=_get_str(content, "type", "content"),
         content_stripped=True,
     )
 
 
-def _first_object(value: Any, where: str) -> Object | None:
+def _first_object(parent: Object, key: str, where: str) -> Object | None:
     # The webhook sends ``ad`` as an object; the conversation list sends ``ad[]``.
-    if value is None:
-        return None
-    if isinstance(value, list):
-        return _object(value[0], f"{where}[0]") if value else None
-    return _object(value, where)
+    value = parent.get(key)
+    if type(value) is list:
+        return _object(value[0], f"{where}.{key}[0]") if value else None
+    return _get_object(parent, key, where)
 
 
 def _referral(content: Object, created: datetime, business_id: str | None) -> InboundEvent:
     _, customer = _direction(content, business_id, _Direction.INBOUND)
     referral = _object(content.get("referral"), "content.referral")
-    ad = _first_object(referral.get("ad"), "content.referral.ad")
-    link = _first_object(referral.get("short_link"), "content.referral.short_link")
-    source = _optional_str(referral, "source", "content.referral")
+    where = "content.referral"
+    ad = _first_object(referral, "ad", where) or {}
+    link = _first_object(referral, "short_link", where)
     ad_where = "content.referral.ad"
     return AdReferral(
         channel=_CHANNEL,
-        conversation_id=_id(content.get("conversation_id"), "content.conversation_id"),
+        conversation_id=_require_id(content, "conversation_id", "content"),
         customer_id=customer,
         timestamp=_event_time(content, created),
         platform_message_id=None,  # referral events carry no message id
         account_id=business_id,
-        source=source or ("short_link" if link is not None else "ad"),
-        ad_id=None if ad is None else _optional_id(ad, "ad_id", ad_where),
-        advertiser_id=None if ad is None else _optional_id(ad, "advertiser_id", ad_where),
-        ad_name=None if ad is None else _optional_str(ad, "ad_name", ad_where),
-        material_id=None if ad is None else _optional_id(ad, "message_material_id", ad_where),
-        ref=None if link is None else _optional_str(link, "ref", "content.referral.short_link"),
+        source=_get_str(referral, "source", where) or ("short_link" if link else "ad"),
+        ad_id=_get_id(ad, "ad_id", ad_where),
+        advertiser_id=_get_id(ad, "advertiser_id", ad_where),
+        ad_name=_get_str(ad, "ad_name", ad_where),
+        material_id=_get_id(ad, "message_material_id", ad_where),
+        ref=None if link is None else _get_str(link, "ref", "content.referral.short_link"),
     )
 
 
@@ -334,11 +357,13 @@ def _read(content: Object, created: datetime, business_id: str | None) -> Inboun
     read = _object(content.get("read"), "content.read")
     return ReadReport(
         channel=_CHANNEL,
-        conversation_id=_id(content.get("conversation_id"), "content.conversation_id"),
+        conversation_id=_require_id(content, "conversation_id", "content"),
         customer_id=customer,
         timestamp=_event_time(content, created),
         account_id=business_id,
-        watermark=_millis(read.get("last_read_timestamp"), "content.read.last_read_timestamp"),
+        watermark=_time(
+            read.get("last_read_timestamp"), "content.read.last_read_timestamp", scale=1000
+        ),
     )
 
 
@@ -356,8 +381,8 @@ def _unknown(
         raw_type=event,
         timestamp=created,
         raw_json=json.dumps(envelope, sort_keys=True),
-        conversation_id=conversation if isinstance(conversation, str) else None,
-        platform_message_id=message if isinstance(message, str) else None,
+        conversation_id=conversation if type(conversation) is str else None,
+        platform_message_id=message if type(message) is str else None,
         account_id=business_id,
     )
 

@@ -7,6 +7,7 @@ embedded default and :class:`MemoryStore` the reference for tests. See ``docs/st
 from __future__ import annotations
 
 from mmtkit.store.base import (
+    CLAIMABLE,
     DEFAULT_LEASE,
     DEFAULT_MAX_ATTEMPTS,
     ClaimableOutbox,
@@ -41,6 +42,7 @@ from mmtkit.store.records import (
 from mmtkit.store.sqlite import SqliteStore
 
 __all__ = [
+    "CLAIMABLE",
     "DEFAULT_LEASE",
     "DEFAULT_MAX_ATTEMPTS",
     "ClaimableOutbox",

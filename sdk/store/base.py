@@ -21,7 +21,7 @@ from typing import Protocol, runtime_checkable
 
 from mmtkit.conversation import Conversation
 from mmtkit.messages import Channel
-from mmtkit.outbox import Outbox, OutboxRecord
+from mmtkit.outbox import Outbox, OutboxRecord, OutboxState
 from mmtkit.store.records import (
     ConversationStatus,
     EventDeadLetter,
@@ -32,6 +32,7 @@ from mmtkit.store.records import (
 )
 
 __all__ = [
+    "CLAIMABLE",
     "DEFAULT_LEASE",
     "DEFAULT_MAX_ATTEMPTS",
     "ClaimableOutbox",
@@ -48,6 +49,9 @@ DEFAULT_LEASE = timedelta(minutes=5)
 """How long a claimed inbox row stays a worker's before another may take it over."""
 DEFAULT_MAX_ATTEMPTS = 5
 """Claims of one inbox row before it is dead-lettered."""
+CLAIMABLE = frozenset({OutboxState.PENDING, OutboxState.SENDING})
+"""Outbox states :meth:`ClaimableOutbox.claim` may start an attempt from: a record that was
+sent, failed, is unknown or discarded needs a person's decision (``mark_pending``) first."""
 
 
 @runtime_checkable
@@ -66,8 +70,9 @@ class ClaimableOutbox(Outbox, Protocol):
 
     def claim(self, seen: OutboxRecord, now: datetime) -> OutboxRecord | None:
         """Start an attempt on ``seen`` (as :meth:`mark_sending` does) only if the record is
-        still in the state and attempt count ``seen`` shows; None when another client changed
-        it first. Use it to resume a ``sending`` record left by a crashed process."""
+        still in the state and attempt count ``seen`` shows, and that state is ``pending`` or
+        ``sending`` (:data:`CLAIMABLE`); None otherwise. Use it to resume a ``sending`` record
+        left by a crashed process: of two resumers, one wins."""
         ...
 
 

@@ -21,7 +21,7 @@ from attrs import evolve, frozen
 from mmtkit.conversation import Conversation
 from mmtkit.messages import Channel
 from mmtkit.outbox import MemoryOutbox, OutboxRecord, OutboxState
-from mmtkit.store.base import DEFAULT_LEASE, DEFAULT_MAX_ATTEMPTS
+from mmtkit.store.base import CLAIMABLE, DEFAULT_LEASE, DEFAULT_MAX_ATTEMPTS
 from mmtkit.store.errors import (
     InvalidQuery,
     UnknownConversation,
@@ -89,6 +89,8 @@ class _Outbox(MemoryOutbox):
     def claim(self, seen: OutboxRecord, now: datetime) -> OutboxRecord | None:
         with self._lock:
             current = self.get(seen.id)
+            if seen.state not in CLAIMABLE:
+                return None
             if current.state is not seen.state or current.attempts != seen.attempts:
                 return None
             return self.mark_sending(seen.id, now)
@@ -181,11 +183,12 @@ class _Inbox:
             for row in expired:
                 if row.attempts >= max_attempts:
                     self._bury(row, now, lease_expired_error(row.attempts, row.error))
+            expired_ids = {row.id for row in expired}
             claimed: list[InboxRow] = []
             for row in sorted(self._rows.values(), key=lambda r: r.id):
                 if len(claimed) >= limit:
                     break
-                if row.state is InboxState.PENDING or row in expired:
+                if row.state is InboxState.PENDING or row.id in expired_ids:
                     taken = evolve(
                         row, state=InboxState.PROCESSING, attempts=row.attempts + 1, claimed_at=now
                     )

@@ -137,3 +137,12 @@ def test_claim_is_compare_and_set(store: Store) -> None:
     assert store.outbox.claim(record, T0) is None  # a second resumer sees a stale record
     with pytest.raises(UnknownOutboxRecord):
         store.outbox.claim(evolve(won, id=999), T0)
+
+
+def test_claim_refuses_records_that_need_a_decision(store: Store) -> None:
+    record = add(store)
+    sent = store.outbox.mark_sent(record.id, T0, platform_message_id="m")
+    assert store.outbox.claim(sent, T0) is None
+    unknown = store.outbox.mark_unknown(record.id, T0, error="timeout")
+    assert store.outbox.claim(unknown, T0) is None
+    assert store.outbox.get(record.id).state is OutboxState.UNKNOWN

@@ -18,6 +18,7 @@ from mmtkit.outbox import (
     OutboxState,
     UnknownOutboxRecord,
 )
+from mmtkit.store.base import CLAIMABLE
 from mmtkit.store.codec import decode, from_micros, to_micros
 from mmtkit.store.errors import CorruptRow
 from mmtkit.store.sqlite.connection import Database
@@ -212,6 +213,10 @@ class SqliteOutbox:
 
     def claim(self, seen: OutboxRecord, now: datetime) -> OutboxRecord | None:
         with self._db.write() as conn:
+            if seen.state not in CLAIMABLE:
+                if conn.execute("SELECT 1 FROM outbox WHERE id = ?", (seen.id,)).fetchone() is None:
+                    raise UnknownOutboxRecord(seen.id)
+                return None
             row = conn.execute(
                 f"""UPDATE outbox SET {self._START_ATTEMPT}
                 WHERE id = ? AND state = ? AND attempts = ? RETURNING {_COLUMNS}""",

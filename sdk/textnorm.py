@@ -133,6 +133,10 @@ _SEP = r"[ .\-_*·]{1,2}"
 _SPACED_LETTERS = re.compile(rf"(?<![a-z0-9])(?:[a-z]{_SEP}){{3,}}[a-z](?![a-z0-9])")
 _SPACED_DIGITS = re.compile(rf"(?<![a-z0-9])(?:[0-9]{_SEP}){{3,}}[0-9](?![a-z0-9])")
 _SEPARATOR_RUN = re.compile(_SEP)
+# Cheap pre-checks (they start with a character class the regex engine skips to in C), so the
+# full patterns only run on the rare texts that may need them.
+_MAYBE_SPACED = re.compile(r"[ .\-_*·][a-z0-9][ .\-_*·]{1,2}[a-z0-9][ .\-_*·]")
+_LEET_DIGIT = re.compile(r"[013457]")
 
 # A word with a digit next to a letter; words with fewer than two letters, digit runs or
 # ordinals (1st, 22nd) are left alone by _unleet_word.
@@ -252,6 +256,8 @@ def _fold_chars(text: str) -> tuple[str, _Edits | None]:
 
 
 def _despace(text: str) -> tuple[str, _Runs | None]:
+    if _MAYBE_SPACED.search(text) is None and not _starts_spaced(text):
+        return text, None
     matches = [*_SPACED_LETTERS.finditer(text), *_SPACED_DIGITS.finditer(text)]
     if not matches:
         return text, None
@@ -273,6 +279,18 @@ def _despace(text: str) -> tuple[str, _Runs | None]:
     return "".join(out), _Runs(tuple(runs), text)
 
 
+def _starts_spaced(text: str) -> bool:
+    return len(text) > 3 and text[1] in " .-_*·" and text[0].isalnum()
+
+
+def _may_be_leet(text: str) -> bool:
+    for digit in _LEET_DIGIT.finditer(text):
+        i = digit.start()
+        if (i > 0 and text[i - 1].isalpha()) or (i + 1 < len(text) and text[i + 1].isalpha()):
+            return True
+    return False
+
+
 def _unleet_word(match: re.Match[str]) -> str:
     word = match.group()
     if _DIGIT_RUN.search(word) or _ORDINAL.fullmatch(word) or len(_LETTERS.findall(word)) < 2:
@@ -285,7 +303,7 @@ def normalize(text: str) -> Normalized:
     folded, char_edits = _fold_chars(text)
     folded, space_edits = _despace(folded)
     steps = tuple(e for e in (char_edits, space_edits) if e is not None)
-    unleeted = _LEET_WORD.sub(_unleet_word, folded) if _LEET_WORD.search(folded) else folded
+    unleeted = _LEET_WORD.sub(_unleet_word, folded) if _may_be_leet(folded) else folded
     return Normalized(text, unleeted, folded, steps)
 
 

@@ -49,6 +49,8 @@ class Analysis:
     def __init__(self, normalized: Normalized, hits: dict[str, list[Range]]) -> None:
         self.normalized = normalized
         self.hits = hits
+        self.memo: dict[str, Any] = {}
+        """Results derived from this analysis that every check shares (rule findings)."""
 
     @property
     def text(self) -> str:
@@ -129,6 +131,10 @@ class Matcher:
         automaton.make_automaton()
         self._automaton = automaton
         self.analyse = lru_cache(maxsize=cache_size)(self._analyse)
+        from mmtkit.plugins.compliance.rules import RuleIndex  # rules imports this module
+
+        self.outbound_rules = RuleIndex(lexicon.rules, "outbound")
+        self.inbound_rules = RuleIndex(lexicon.rules, "inbound")
 
     def _analyse(self, text: str) -> Analysis:
         normalized = normalize(text)

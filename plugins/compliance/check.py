@@ -12,9 +12,8 @@ from collections.abc import Callable, Iterable
 from importlib import metadata
 
 from mmtkit.messages import Content, Image, InboundEvent, MessageReceived, Text
-from mmtkit.plugins.compliance.analysis import Analysis, Matcher, Range, default_matcher
-from mmtkit.plugins.compliance.lexicon import RuleSpec
-from mmtkit.plugins.compliance.rules import Finding, evaluate
+from mmtkit.plugins.compliance.analysis import Analysis, Range, default_matcher
+from mmtkit.plugins.compliance.rules import Finding
 from mmtkit.policy import PolicyContext, Violation
 
 __all__ = ["CategoryCheck", "PythonRule", "text_of", "text_of_event"]
@@ -50,18 +49,6 @@ class CategoryCheck:
         self.plugin = f"mmtkit.plugins.compliance.{category}"
         self.version = _version()
         self._python_rules = tuple(python_rules)
-        self._rules: tuple[Matcher, tuple[RuleSpec, ...], tuple[RuleSpec, ...]] | None = None
-
-    def _rules_of(self, matcher: Matcher) -> tuple[tuple[RuleSpec, ...], tuple[RuleSpec, ...]]:
-        """This category's lexicon rules (outbound, inbound), filtered once per matcher."""
-        if self._rules is None or self._rules[0] is not matcher:
-            mine = [r for r in matcher.lexicon.rules_for(self.category) if not r.python]
-            self._rules = (
-                matcher,
-                tuple(r for r in mine if r.direction == "outbound"),
-                tuple(r for r in mine if r.direction == "inbound"),
-            )
-        return self._rules[1], self._rules[2]
 
     def finding(self, rule_suffix: str, ranges: Iterable[Range]) -> Finding:
         """A finding of one of this category's ``python = true`` rules."""
@@ -72,15 +59,11 @@ class CategoryCheck:
                  ) -> list[Finding]:
         matcher = default_matcher()
         analysis = matcher.analyse(text)
-        found: list[Finding] = []
+        index = matcher.inbound_rules if inbound else matcher.outbound_rules
+        mine = index.findings(analysis).get(self.category)
         channel = context.channel.value
-        outbound_rules, inbound_rules = self._rules_of(matcher)
-        for rule in inbound_rules if inbound else outbound_rules:
-            if rule.channels is not None and channel not in rule.channels:
-                continue
-            finding = evaluate(rule, analysis)
-            if finding is not None:
-                found.append(finding)
+        found = [f for f in mine if f.rule.channels is None or channel in f.rule.channels
+                 ] if mine else []
         if inbound:
             return found
         for python_rule in self._python_rules:
@@ -94,6 +77,9 @@ class CategoryCheck:
                    ) -> list[Violation]:
         if not text:
             return []
+        found = self.findings(text, context, inbound=inbound)
+        if not found:
+            return []
         analysis = default_matcher().analyse(text)
         return [
             Violation(
@@ -105,7 +91,7 @@ class CategoryCheck:
                 spans=analysis.spans(f.ranges),
                 plugin=self.plugin,
             )
-            for f in self.findings(text, context, inbound=inbound)
+            for f in found
         ]
 
     def outbound(self, content: Content, context: PolicyContext) -> list[Violation]:

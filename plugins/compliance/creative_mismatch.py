@@ -35,6 +35,7 @@ _INTRO = re.compile(
     r"((?:[A-Z][\w'&\-]*|[A-Z]{2,})(?:\s+(?:[A-Z][\w'&\-]*|&)){0,3})"
 )
 _CAMEL = re.compile(r"[a-z][A-Z]")
+_TOKEN = re.compile(r"[a-z0-9]+")
 _NOT_NAMES = frozenset({"tiktok", "tiktok shop", "whatsapp", "messenger", "instagram", "facebook"})
 
 
@@ -96,12 +97,23 @@ def _looks_like_business(name: str) -> bool:
     return len(words) >= 2 or bool(_CAMEL.search(name)) or (name.isupper() and len(name) >= 3)
 
 
+def _names_brand(folded: str, brand: str) -> bool:
+    """The brand as whole words, also written together or apart (``Glow Lab``/``GlowLab``)."""
+    if re.search(rf"(?<![a-z0-9]){re.escape(brand)}(?![a-z0-9])", folded):
+        return True
+    compact = brand.replace(" ", "")
+    tokens = _TOKEN.findall(folded)
+    return any(
+        "".join(tokens[i : i + n]) == compact for n in (1, 2, 3) for i in range(len(tokens))
+    )
+
+
 def _brand(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
     if not ad.brand:
         return
     brand = normalize_term(ad.brand)
     folded = analysis.text
-    if brand in folded or brand.replace(" ", "") in folded.replace(" ", ""):
+    if _names_brand(folded, brand):
         return
     for match in _INTRO.finditer(analysis.normalized.original):
         name = match.group(1).strip()

@@ -15,8 +15,8 @@ import re
 import phonenumbers
 from attrs import frozen
 
-__all__ = ["Found", "Money", "emails", "executable_files", "handles", "money", "phone_numbers",
-           "urls"]
+__all__ = ["Found", "Money", "emails", "executable_files", "handles", "has_digit", "money",
+           "phone_numbers", "urls"]
 
 
 @frozen
@@ -53,41 +53,91 @@ _EMAIL = re.compile(
     rf"(?<![a-z0-9._%+\-])[a-z0-9._%+\-]{{1,64}}{_AT}{_LABEL}(?:{_DOT}{_LABEL}){{0,4}}{_DOT}"
     rf"[a-z]{{2,12}}(?![a-z0-9])"
 )
+# Pre-checks that start with a literal or a rare character class, so the regex engine skips
+# through ordinary text in C; the full patterns run only when these hit.
+_DOTTED_TLD = re.compile(rf"\.{_TLD}(?![a-z0-9\-])")
+_WRITTEN = ("[dot]", "(dot)", " dot ", " titik ", " cham ", " ponto ", " punto ")
+_DIGITS = re.compile(r"[0-9][0-9 ().\-]{6,22}[0-9]")
+_NUMBER = re.compile(r"[0-9]{1,3}(?:[.,][0-9]{3}){1,4}(?:[.,][0-9]{1,2})?|[0-9]{1,9}(?:[.,][0-9]{1,2})?")
+_EXTENSION = re.compile(r"\.(?:apk|xapk|exe|scr|msi|bat|cmd|vbs|jar|ps1|dmg|pkg|ipa)(?![a-z0-9])")
 _HANDLE = re.compile(r"(?<![a-z0-9._%+\-])@[a-z0-9_][a-z0-9_.]{2,30}")
-_PHONE_CANDIDATE = re.compile(r"(?<![\w#/.,])\+?\(?\d[\d ().\-]{6,22}\d(?![\w])")
 _PHONE_REGIONS = ("ID", "MY", "VN", "TH", "PH", "SG", "BR", "MX", "ES", "PT", "US", "GB")
 
-_CURRENCY_BEFORE = (
-    r"(?P<pre>us\$|r\$|s\$|rm|rp|usd|php|mxn|idr|myr|vnd|brl|sgd|thb|eur|₱|\$|€|£|฿|₫)"
+_PREFIX = re.compile(
+    r"(us\$|r\$|s\$|rm|rp|usd|php|mxn|idr|myr|vnd|brl|sgd|thb|eur|₱|\$|€|£|฿|₫)\s?$"
 )
-_CURRENCY_AFTER = (
-    r"(?P<post>₫|đ|d|vnd|dong|baht|บาท|pesos?|reais|real|ringgit|rupiah|usd|mxn|idr|myr|thb|"
-    r"php|brl|k|rb|ribu|jt|juta|nghin|ngan|tr|trieu)"
+_SUFFIX = re.compile(
+    r"\s?(₫|đ|d|vnd|dong|baht|บาท|pesos?|reais|real|ringgit|rupiah|usd|mxn|idr|myr|thb|php|brl|"
+    r"k|rb|ribu|jt|juta|nghin|ngan|tr|trieu)(?![a-z])"
 )
-_AMOUNT = r"(?P<num>\d{1,3}(?:[.,]\d{3}){1,4}(?:[.,]\d{1,2})?|\d{1,9}(?:[.,]\d{1,2})?)"
-_MONEY_BEFORE = re.compile(
-    rf"(?<![\w.]){_CURRENCY_BEFORE}\s?{_AMOUNT}(?:\s?(?P<mult>k|rb|ribu|jt|juta)(?![a-z]))?"
-)
-_MONEY_AFTER = re.compile(rf"(?<![\w.,]){_AMOUNT}\s?{_CURRENCY_AFTER}(?![a-z])")
+_MULTIPLIER_AFTER = re.compile(r"\s?(k|rb|ribu|jt|juta)(?![a-z])")
 _MULTIPLIERS = {"k": 1_000.0, "rb": 1_000.0, "ribu": 1_000.0, "nghin": 1_000.0, "ngan": 1_000.0,
                 "jt": 1_000_000.0, "juta": 1_000_000.0, "tr": 1_000_000.0, "trieu": 1_000_000.0}
-_EXECUTABLE = re.compile(
-    r"(?<![a-z0-9])[\w\-.]{0,80}\.(?:apk|xapk|exe|scr|msi|bat|cmd|vbs|jar|ps1|dmg|pkg|ipa)"
-    r"(?![a-z0-9])"
-)
+
+
+_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-.")
+_PATH_STOP = frozenset(" \t\n<>\"'")
+
+
+def _may_have_domain(text: str) -> bool:
+    return (_DOTTED_TLD.search(text) is not None or "http" in text or "www" in text
+            or any(w in text for w in _WRITTEN))
+
+
+def _literal_urls(text: str) -> list[Found]:
+    """Links written with real dots: found from their top-level domain outwards, in C-speed
+    steps, so ordinary prose never runs the full pattern."""
+    found: list[Found] = []
+    end_of_last = -1
+    for m in _DOTTED_TLD.finditer(text):
+        if m.start() < end_of_last:
+            continue
+        start = m.start()
+        while start > 0 and text[start - 1] in _HOST_CHARS and m.start() - start < 253:
+            start -= 1
+        while start < m.start() and text[start] in ".-":
+            start += 1
+        if start == m.start() or (start > 0 and text[start - 1] == "@"):
+            continue  # a bare ".com", or the domain of an e-mail address
+        if text[max(0, start - 3) : start] == "://":
+            scheme = start - 3
+            while scheme > 0 and text[scheme - 1].isalpha() and start - scheme < 12:
+                scheme -= 1
+            start = scheme
+        end = m.end()
+        if end < len(text) and text[end] == "/":
+            while end < len(text) and text[end] not in _PATH_STOP and end - m.end() < 2000:
+                end += 1
+        while end > m.end() and text[end - 1] in ".,;:!?)]":
+            end -= 1  # sentence punctuation after a link is not part of it
+        found.append(Found(start, end, text[start:end]))
+        end_of_last = end
+    return found
 
 
 def urls(text: str) -> list[Found]:
-    return [Found(m.start(), m.end(), m.group()) for m in _URL.finditer(text)
-            if not _EMAIL.fullmatch(m.group())]
+    if any(w in text for w in _WRITTEN):  # "whatsapp dot me slash ...": the full pattern
+        return [Found(m.start(), m.end(), m.group()) for m in _URL.finditer(text)
+                if not _EMAIL.fullmatch(m.group())]
+    return _literal_urls(text)
 
 
 def emails(text: str) -> list[Found]:
+    written_at = "[at]" in text or "(at)" in text or " at " in text or " arroba " in text
+    if "@" not in text and not (written_at and _may_have_domain(text)):
+        return []
     return [Found(m.start(), m.end(), m.group()) for m in _EMAIL.finditer(text)]
 
 
 def handles(text: str) -> list[Found]:
+    if "@" not in text:
+        return []
     return [Found(m.start(), m.end(), m.group()) for m in _HANDLE.finditer(text)]
+
+
+def has_digit(text: str) -> bool:
+    """Faster than any regex for the common case: ten substring searches in C."""
+    return any(d in text for d in "0123456789")
 
 
 def _is_phone(candidate: str) -> bool:
@@ -109,8 +159,20 @@ def phone_numbers(text: str) -> list[Found]:
 
     Bank accounts and similar long digit groups are often accepted too; in a TikTok
     conversation they are contact or payment details all the same."""
-    return [Found(m.start(), m.end(), m.group()) for m in _PHONE_CANDIDATE.finditer(text)
-            if _is_phone(m.group())]
+    found: list[Found] = []
+    if not has_digit(text):
+        return found
+    for m in _DIGITS.finditer(text):
+        start, end = m.start(), m.end()
+        if start > 0 and text[start - 1] == "+":
+            start -= 1
+        before = text[start - 1] if start > 0 else " "
+        after = text[end] if end < len(text) else " "
+        if before.isalnum() or before in "#/.,_" or after.isalnum() or after == "_":
+            continue
+        if _is_phone(text[start:end]):
+            found.append(Found(start, end, text[start:end]))
+    return found
 
 
 def _amount(raw: str) -> float:
@@ -127,21 +189,46 @@ def money(text: str) -> list[Money]:
     ``250rb``, ``R$ 19,90``); thousands and decimal separators are told apart by the number
     of digits after the last separator."""
     found: list[Money] = []
-    for m in _MONEY_BEFORE.finditer(text):
-        value = _amount(m.group("num")) * _MULTIPLIERS.get(m.group("mult") or "", 1.0)
-        found.append(Money(m.start(), m.end(), value, m.group("pre")))
-    taken = {(m.start, m.end) for m in found}
-    for m in _MONEY_AFTER.finditer(text):
-        if any(s <= m.start() < e for s, e in taken):
+    if not has_digit(text):
+        return found
+    for m in _NUMBER.finditer(text):
+        start, end = m.start(), m.end()
+        if start > 0 and text[start - 1] in ".,":
             continue
-        unit = m.group("post")
-        value = _amount(m.group("num"))
+        value = _amount(m.group())
+        before_match = _PREFIX.search(text, max(0, start - 6), start)
+        if before_match is not None and before_match.start() > 0 and (
+            text[before_match.start() - 1].isalnum() and before_match.group(1).isalpha()
+        ):
+            before_match = None  # "farm 10" is not RM 10
+        if before_match is not None:
+            mult = _MULTIPLIER_AFTER.match(text, end)
+            factor = _MULTIPLIERS[mult.group(1)] if mult else 1.0
+            found.append(Money(before_match.start(), mult.end() if mult else end, value * factor,
+                               before_match.group(1)))
+            continue
+        if start > 0 and text[start - 1].isalnum():
+            continue
+        after_match = _SUFFIX.match(text, end)
+        if after_match is None:
+            continue
+        unit = after_match.group(1)
         if unit in ("d", "đ") and value < 1000:  # "3d2n" is a trip, not 3 dong
             continue
         currency = None if unit in _MULTIPLIERS else unit
-        found.append(Money(m.start(), m.end(), value * _MULTIPLIERS.get(unit, 1.0), currency))
-    return sorted(found, key=lambda m: m.start)
+        found.append(Money(start, after_match.end(), value * _MULTIPLIERS.get(unit, 1.0),
+                           currency))
+    return found
 
 
 def executable_files(text: str) -> list[Found]:
-    return [Found(m.start(), m.end(), m.group()) for m in _EXECUTABLE.finditer(text)]
+    """``name.apk``, ``setup.exe``, ``invoice.pdf.exe``: found from the extension backwards."""
+    found: list[Found] = []
+    for m in _EXTENSION.finditer(text):
+        start = m.start()
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-.") and (
+            m.start() - start < 80
+        ):
+            start -= 1
+        found.append(Found(start, m.end(), text[start : m.end()]))
+    return found

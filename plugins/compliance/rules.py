@@ -9,12 +9,14 @@ OTP" from "please never share your OTP": rules look at what the business *asks f
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from attrs import frozen
 
 from mmtkit.plugins.compliance.analysis import Analysis, Range
 from mmtkit.plugins.compliance.lexicon import RuleSpec
 
-__all__ = ["Finding", "evaluate"]
+__all__ = ["Finding", "RuleIndex", "evaluate"]
 
 
 @frozen
@@ -60,3 +62,31 @@ def evaluate(rule: RuleSpec, analysis: Analysis) -> Finding | None:
                     continue
             return Finding(rule, tuple(chosen))
     return None
+
+
+class RuleIndex:
+    """Every lexicon rule of one direction, indexed by the concepts it needs.
+
+    Eleven category plugins ask about the same message; the index evaluates all their rules
+    in one go, once per message (the result is kept on the :class:`Analysis`), and only the
+    rules whose concepts all occur are evaluated at all.
+    """
+
+    def __init__(self, rules: Iterable[RuleSpec], direction: str) -> None:
+        self.direction = direction
+        self._rules = [(r, frozenset(r.all)) for r in rules
+                       if not r.python and r.direction == direction]
+
+    def findings(self, analysis: Analysis) -> dict[str, list[Finding]]:
+        cached = analysis.memo.get(self.direction)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        present = analysis.hits.keys()
+        by_category: dict[str, list[Finding]] = {}
+        for rule, needed in self._rules:
+            if needed <= present:
+                finding = evaluate(rule, analysis)
+                if finding is not None:
+                    by_category.setdefault(rule.category, []).append(finding)
+        analysis.memo[self.direction] = by_category
+        return by_category

@@ -1,0 +1,108 @@
+"""Each category: messages it must flag and near-misses it must pass, in several languages.
+
+None of these sentences is taken from the measurement corpus; they are written from the
+policy texts and from how such messages are usually phrased, so they also tell whether the
+rules generalise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from mmtkit.policy import Decision
+
+Check = Callable[..., Decision]
+
+FLAGGED = [
+    # sensitive_data_request
+    ("sensitive_data_request", "Please reply with the verification code we just sent to your phone."),
+    ("sensitive_data_request", "Kak, tolong kirimkan kode OTP yang masuk ke SMS ya biar refund cepat."),
+    ("sensitive_data_request", "Cho em xin mã OTP vừa gửi về điện thoại chị để xác nhận đơn nhé."),
+    ("sensitive_data_request", "กรุณาส่งเลขบัตรเครดิตและ CVV มาทางแชทค่ะ"),
+    ("sensitive_data_request", "Para la garantía, envíe una foto de su tarjeta y el código CVV."),
+    ("sensitive_data_request", "To join our club, tell us your sexual orientation and religion."),
+    ("sensitive_data_request", "Pakisend po ng petsa ng kapanganakan at medical records ninyo."),
+    # off_platform_diversion
+    ("off_platform_diversion", "Add me on Telegram @bestdeals_shop for the wholesale list."),
+    ("off_platform_diversion", "Pembayaran bisa transfer ke rekening BCA 123 456 7890 a/n Toko Jaya."),
+    ("off_platform_diversion", "Check our full catalogue at www.cheap-gadgets-store.com/sale"),
+    ("off_platform_diversion", "Email me at orders(at)myshop(dot)net and I'll send a better price."),
+    ("off_platform_diversion", "Please cancel this order, we will resend the link to a new listing."),
+    ("off_platform_diversion", "Chị nhắn Zalo cho em số 0901 234 567 nha, bên đó em tư vấn nhanh hơn."),
+    ("off_platform_diversion", "Pwede rin po kayo mag-order sa Shopee namin, mas mura doon."),
+    # review_manipulation
+    ("review_manipulation", "Leave us a 5 star review and we'll send you a $10 gift card!"),
+    ("review_manipulation", "Kalau kakak kasih ulasan bintang 5, nanti dapat cashback 20rb ya."),
+    ("review_manipulation", "Se você der 5 estrelas, ganha um cupom de desconto na próxima compra."),
+    ("review_manipulation", "I saw your 1-star rating. Please remove it, it really hurts our shop."),
+    # harassment
+    ("harassment", "Stop asking the same thing, are you stupid or what?"),
+    ("harassment", "Pembeli tolol, sudah dijelaskan berkali-kali masih tanya."),
+    ("harassment", "Ang tanga mo naman, basahin mo muna ang description."),
+    ("harassment", "Eres un idiota, el pedido ya llegó."),
+    # prohibited_product
+    ("prohibited_product", "We can also get you tramadol, no prescription needed."),
+    ("prohibited_product", "Main di situs judi online kami, bonus new member 100%!"),
+    ("prohibited_product", "Rolex replica, looks 100% like the original, only $120."),
+    ("prohibited_product", "Bán súng hơi và dao bướm, giao hàng kín đáo."),
+    ("prohibited_product", "Lifetime Netflix premium account for $3, cracked version works on any TV."),
+    # fraud_scam
+    ("fraud_scam", "Congratulations, you won a Samsung TV in our lucky draw! Pay the RM50 delivery fee to claim it."),
+    ("fraud_scam", "Paket kakak tertahan di bea cukai, segera bayar biaya admin Rp 250.000 hari ini."),
+    ("fraud_scam", "Your account will be suspended within 24 hours unless you confirm your details."),
+    ("fraud_scam", "You overpaid $30, please transfer the difference back to us today."),
+    # malware
+    ("malware", "Download the tracking tool here: tinyurl.com/trackpkg and install it."),
+    ("malware", "Open the attached Receipt_2291.pdf.exe to see your invoice."),
+    ("malware", "Pasang aplikasi ini, lalu izinkan semua akses supaya notifikasi jalan."),
+    # adult_content
+    ("adult_content", "We also sell nude photos, DM for the price list."),
+    ("adult_content", "Ada video syur eksklusif, khusus dewasa, mau?"),
+    ("adult_content", "Tenemos contenido para adultos, videollamada hot esta noche."),
+    # brand_impersonation
+    ("brand_impersonation", "This is the TikTok Safety Team. Your shop has been flagged for review."),
+    ("brand_impersonation", "Pesan resmi dari tim TikTok: kakak dapat voucher TikTok Rp50.000."),
+    ("brand_impersonation", "Here is your exclusive TikTok coupon code, valid today only."),
+    # unsolicited_marketing
+    ("unsolicited_marketing", "FLASH SALE!!! Everything 50% off, shop now before it's gone!"),
+    ("unsolicited_marketing", "Promo besar akhir tahun! Diskon hingga 70%, buruan checkout!!!"),
+]
+
+CLEAN = [
+    "Never share your OTP or password with anyone, not even with our staff.",
+    "Jangan pernah berikan kode OTP kepada siapa pun, termasuk admin toko.",
+    "Chúng tôi không bao giờ hỏi mật khẩu của bạn.",
+    "Please pay through the TikTok Shop checkout; we don't accept bank transfers.",
+    "You can request a return in the app under Orders, we'll approve it quickly.",
+    "If you have a minute, an honest review would help other buyers. Thank you!",
+    "The 5-star resort package includes breakfast for two.",
+    "Sorry for the delay, your parcel left our warehouse this morning.",
+    "We don't sell weapons or knives, only camping furniture.",
+    "This is a 1:24 scale replica of a classic car, made of die-cast metal.",
+    "Our serum is registered and safe for daily use.",
+    "Congratulations on your purchase! Tracking will be updated tonight.",
+    "Our app is on the App Store and Google Play; never install files sent by strangers.",
+    "The swimsuit comes in sizes S to XL, and the fabric dries quickly.",
+    "I'm from the shop's service team, not from TikTok.",
+    "As you asked, the black one is 10% off until Sunday.",
+    "Terima kasih kak, pesanan sudah kami kirim hari ini ya.",
+    "ขอบคุณที่สั่งซื้อค่ะ สินค้าจะจัดส่งภายในวันพรุ่งนี้",
+    "Gracias por su compra, el pedido llegará el viernes.",
+    "Obrigado pela compra! Seu pedido chega na segunda-feira.",
+    "Salamat po sa order! Ipapadala na namin bukas.",
+    "Dạ shop đã giao đơn cho bên vận chuyển, chị chờ 2 ngày nhé.",
+]
+
+
+@pytest.mark.parametrize(("category", "text"), FLAGGED)
+def test_flags_the_category(check: Check, category: str, text: str) -> None:
+    decision = check(text)
+    assert category in decision.categories, decision
+
+
+@pytest.mark.parametrize("text", CLEAN)
+def test_passes_clean_messages(check: Check, text: str) -> None:
+    decision = check(text)
+    assert not decision.violations, decision.violations

@@ -37,4 +37,13 @@ def command(host: str, port: int, config_path: Path | None) -> None:
     click.echo(f"  ledger:          {base}/_sandbox/ledger")
     if config.gateway_url:
         click.echo(f"  webhooks to:     {config.gateway_url}")
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
+    # A late answer (processed_then_timeout) must not hold Ctrl-C hostage for long.
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=2,
+    )

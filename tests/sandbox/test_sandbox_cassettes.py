@@ -1,0 +1,204 @@
+"""Cassettes: recorded against the sandbox, replayed in CI, and never holding a secret.
+
+``make cassettes`` re-records (``MMTKIT_RECORD_CASSETTES=1``); otherwise the test replays the
+committed cassette with ``record_mode="none"`` and fails if a request is missing from it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mmtkit.sandbox import Sandbox, SandboxConfig
+from mmtkit.testing.scrub import find_secrets, scrub_body, scrub_json
+
+CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
+DEFAULTS = SandboxConfig()
+BUSINESS = "sandbox-business"
+PHONE = "15557654321"
+PSID = "7712345678901234"
+TIKTOK_USER = "u-private-user"
+PAGE_ID = next(iter(DEFAULTS.messenger.page_tokens))
+PHONE_ID = next(iter(DEFAULTS.whatsapp.phone_numbers))
+KNOWN_SECRETS = [
+    *DEFAULTS.tiktok.access_tokens.values(),
+    DEFAULTS.tiktok.app_secret,
+    DEFAULTS.tiktok.events_access_token,
+    DEFAULTS.whatsapp.access_token,
+    DEFAULTS.whatsapp.app_secret,
+    *DEFAULTS.messenger.page_tokens.values(),
+    DEFAULTS.messenger.app_secret,
+    DEFAULTS.meta_capi.access_token,
+]
+PERSONAL = [PHONE, PSID, TIKTOK_USER]
+
+
+def record_traffic(sb: Sandbox) -> list[httpx.Response]:
+    """One call of each kind that carries a secret, a phone number or a user id."""
+    conversation = "conv-fixed-for-cassette"
+    sb.customers.open_conversation("tiktok", conversation_id=conversation, customer=TIKTOK_USER)
+    sb.customers.open_conversation("whatsapp", customer=PHONE)
+    sb.customers.open_conversation("messenger", customer=PSID)
+    graph = sb.graph_base_url
+    with httpx.Client(timeout=5) as http:
+        return [
+            http.post(
+                sb.tiktok_base_url + "business/message/send/",
+                headers={"Access-Token": DEFAULTS.tiktok.access_tokens[BUSINESS]},
+                json={
+                    "business_id": BUSINESS,
+                    "recipient_type": "CONVERSATION",
+                    "recipient": conversation,
+                    "message_type": "TEXT",
+                    "text": {"body": "Your order ships today."},
+                },
+            ),
+            http.post(
+                sb.tiktok_base_url + "event/track/",
+                headers={"Access-Token": DEFAULTS.tiktok.events_access_token},
+                json={
+                    "event_source": "web",
+                    "event_source_id": "PIXEL",
+                    "data": [
+                        {
+                            "event": "CompletePayment",
+                            "event_time": int(time.time()),
+                            "user": {"external_id": TIKTOK_USER, "ttclid": "E.C.P.secret"},
+                        }
+                    ],
+                },
+            ),
+            http.post(
+                f"{graph}v21.0/{PHONE_ID}/messages",
+                headers={"Authorization": f"Bearer {DEFAULTS.whatsapp.access_token}"},
+                json={
+                    "messaging_product": "whatsapp",
+                    "to": PHONE,
+                    "type": "text",
+                    "text": {"body": "Hello"},
+                },
+            ),
+            http.post(
+                f"{graph}v21.0/{PAGE_ID}/messages",
+                params={
+                    "access_token": DEFAULTS.messenger.page_tokens[PAGE_ID],
+                    "appsecret_proof": "f" * 64,
+                },
+                json={
+                    "recipient": {"id": PSID},
+                    "messaging_type": "RESPONSE",
+                    "message": {"text": "Hello"},
+                },
+            ),
+            http.post(
+                f"{graph}v21.0/{DEFAULTS.meta_capi.datasets[0]}/events",
+                json={
+                    "access_token": DEFAULTS.meta_capi.access_token,
+                    "data": [
+                        {
+                            "event_name": "Purchase",
+                            "event_time": int(time.time()),
+                            "action_source": "business_messaging",
+                            "messaging_channel": "messenger",
+                            "user_data": {"page_id": PAGE_ID, "page_scoped_user_id": PSID},
+                        }
+                    ],
+                },
+            ),
+        ]
+
+
+def test_recorded_traffic_replays_and_is_scrubbed(mmtkit_sandbox: Sandbox, mmtkit_vcr: Any) -> None:
+    with mmtkit_vcr.use_cassette("sandbox_scrubbing.yaml") as cassette:
+        responses = record_traffic(mmtkit_sandbox)
+    assert [r.status_code for r in responses] == [200] * 5
+    assert responses[0].json()["code"] == 0
+    assert responses[1].json()["code"] == 0
+    assert len(cassette) == 5
+    text = (CASSETTES / "sandbox_scrubbing.yaml").read_text()
+    assert find_secrets(text, known=KNOWN_SECRETS + PERSONAL) == []
+    assert "<scrubbed>" in text
+    assert "<phone:" in text
+    assert "<user:" in text
+
+
+def test_no_cassette_holds_a_secret() -> None:
+    files = sorted(p for p in CASSETTES.rglob("*") if p.is_file())
+    assert files, "tests/cassettes/ should hold at least the sandbox's own cassette"
+    leaks = {p.name: find_secrets(p.read_text(errors="replace"), KNOWN_SECRETS) for p in files}
+    assert {name: found for name, found in leaks.items() if found} == {}
+
+
+@pytest.mark.parametrize(
+    "leak",
+    [
+        "Authorization:\n    - Bearer EAAGm0PX4ZCpsBAKZCZBZA12345678",
+        '{"access_token": "abc123def456"}',
+        "https://graph.facebook.com/v21.0/me/messages?access_token=abcdef123456",
+        "    Access-Token:\n    - 8c2f0e7d6a5b4c3d",
+        '{"to":"15551234567"}',
+        "Tiktok-Signature: t=1633174587,s=0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+    ],
+)
+def test_the_scanner_finds_typical_leaks(leak: str) -> None:
+    assert find_secrets(leak) != []
+
+
+json_leaves = st.text(min_size=1, max_size=12) | st.integers() | st.booleans()
+sensitive_keys = st.sampled_from(
+    ["to", "wa_id", "access_token", "app_secret", "psid", "user_openid", "ctwa_clid"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    payload=st.recursive(
+        st.dictionaries(sensitive_keys | st.text(max_size=6), json_leaves, max_size=4),
+        lambda inner: (
+            st.dictionaries(st.text(max_size=6), inner, max_size=3) | st.lists(inner, max_size=3)
+        ),
+        max_leaves=10,
+    ),
+    secret=st.text(alphabet="abcdefXYZ0123456789", min_size=8, max_size=20),
+)
+def test_values_under_sensitive_keys_never_survive_scrubbing(payload: Any, secret: str) -> None:
+    planted = {"nest": payload, "access_token": secret, "recipient": {"id": secret + "u"}}
+    scrubbed = scrub_json(planted)
+    assert secret not in str(scrubbed)
+    assert scrub_json(scrubbed) == scrubbed or secret not in str(scrub_json(scrubbed))
+
+
+def test_tiktok_content_strings_are_scrubbed_inside() -> None:
+    body = b'{"content":"{\\"from_user\\":{\\"id\\":\\"u1-private\\"},\\"from\\":\\"alice\\"}"}'
+    scrubbed = scrub_body(body)
+    assert isinstance(scrubbed, bytes)
+    assert b"u1-private" not in scrubbed
+    assert b"alice" not in scrubbed
+
+
+def test_the_vcr_fixture_fails_clearly_without_vcrpy(tmp_path: Path) -> None:
+    (tmp_path / "test_user.py").write_text(
+        "import sys\nsys.modules['vcr'] = None\n\ndef test_it(mmtkit_vcr):\n    pass\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "needs vcrpy" in result.stdout
+
+
+def test_the_sandbox_fixture_serves(mmtkit_sandbox: Sandbox) -> None:
+    health = httpx.get(f"{mmtkit_sandbox.base_url}/_sandbox/health", timeout=5)
+    assert health.json() == {"ok": True}

@@ -14,11 +14,17 @@ from importlib import metadata
 from mmtkit.messages import Content, Image, InboundEvent, MessageReceived, Text
 from mmtkit.plugins.compliance.analysis import Analysis, Range, default_matcher
 from mmtkit.plugins.compliance.rules import Finding
-from mmtkit.policy import PolicyContext, Violation
+from mmtkit.policy import PolicyContext, Severity, Violation
 
-__all__ = ["CategoryCheck", "PythonRule", "text_of", "text_of_event"]
+__all__ = ["MAX_CHECKED_CHARS", "CategoryCheck", "PythonRule", "text_of", "text_of_event"]
 
 PythonRule = Callable[[Analysis, PolicyContext], Iterable[Finding]]
+
+MAX_CHECKED_CHARS = 8_192
+"""Longer texts are not analysed: no channel accepts them (TikTok 6,000, WhatsApp 4,096,
+Messenger 2,000 characters), and refusing them keeps the worst case of a check bounded
+(a megabyte of adversarial text cannot tie up a worker). Such a text is blocked, not passed:
+every category reports ``<category>.unchecked_oversize``."""
 
 
 def text_of(content: Content) -> str | None:
@@ -77,6 +83,8 @@ class CategoryCheck:
                    ) -> list[Violation]:
         if not text:
             return []
+        if len(text) > MAX_CHECKED_CHARS:
+            return [self._oversize(len(text), inbound=inbound)]
         found = self.findings(text, context, inbound=inbound)
         if not found:
             return []
@@ -93,6 +101,21 @@ class CategoryCheck:
             )
             for f in found
         ]
+
+    def _oversize(self, size: int, *, inbound: bool) -> Violation:
+        return Violation(
+            rule_id=f"{self.category}.unchecked_oversize",
+            category=self.category,
+            severity=Severity.WARN if inbound else Severity.BLOCK,
+            explanation=(
+                f"The message has {size:,} characters, more than the {MAX_CHECKED_CHARS:,} this "
+                "check reads and more than any channel accepts; it was not checked."
+            ),
+            policy_ref=(
+                "Channel text limits (TikTok 6,000; WhatsApp 4,096; Messenger 2,000 characters)"
+            ),
+            plugin=self.plugin,
+        )
 
     def outbound(self, content: Content, context: PolicyContext) -> list[Violation]:
         return self.violations(text_of(content), context)

@@ -58,7 +58,9 @@ _EMAIL = re.compile(
 _DOTTED_TLD = re.compile(rf"\.{_TLD}(?![a-z0-9\-])")
 _WRITTEN = ("[dot]", "(dot)", " dot ", " titik ", " cham ", " ponto ", " punto ")
 _DIGITS = re.compile(r"[0-9][0-9 ().\-]{6,22}[0-9]")
-_NUMBER = re.compile(r"[0-9]{1,3}(?:[.,][0-9]{3}){1,4}(?:[.,][0-9]{1,2})?|[0-9]{1,9}(?:[.,][0-9]{1,2})?")
+_NUMBER = re.compile(
+    r"[0-9]{1,3}(?:[.,][0-9]{3}){1,4}(?:[.,][0-9]{1,2})?|[0-9]{1,9}(?:[.,][0-9]{1,2})?"
+)
 _EXTENSION = re.compile(r"\.(?:apk|xapk|exe|scr|msi|bat|cmd|vbs|jar|ps1|dmg|pkg|ipa)(?![a-z0-9])")
 _HANDLE = re.compile(r"(?<![a-z0-9._%+\-])@[a-z0-9_][a-z0-9_.]{2,30}")
 _PHONE_REGIONS = ("ID", "MY", "VN", "TH", "PH", "SG", "BR", "MX", "ES", "PT", "US", "GB")

@@ -17,8 +17,12 @@ Check = Callable[..., Decision]
 
 FLAGGED = [
     # sensitive_data_request
-    ("sensitive_data_request", "Please reply with the verification code we just sent to your phone."),
-    ("sensitive_data_request", "Kak, tolong kirimkan kode OTP yang masuk ke SMS ya biar refund cepat."),
+    ("sensitive_data_request",
+     "Please reply with the verification code we just sent to your "
+     "phone."),
+    ("sensitive_data_request",
+     "Kak, tolong kirimkan kode OTP yang masuk ke SMS ya biar refund "
+     "cepat."),
     ("sensitive_data_request", "Cho em xin mã OTP vừa gửi về điện thoại chị để xác nhận đơn nhé."),
     ("sensitive_data_request", "กรุณาส่งเลขบัตรเครดิตและ CVV มาทางแชทค่ะ"),
     ("sensitive_data_request", "Para la garantía, envíe una foto de su tarjeta y el código CVV."),
@@ -26,17 +30,29 @@ FLAGGED = [
     ("sensitive_data_request", "Pakisend po ng petsa ng kapanganakan at medical records ninyo."),
     # off_platform_diversion
     ("off_platform_diversion", "Add me on Telegram @bestdeals_shop for the wholesale list."),
-    ("off_platform_diversion", "Pembayaran bisa transfer ke rekening BCA 123 456 7890 a/n Toko Jaya."),
+    ("off_platform_diversion",
+     "Pembayaran bisa transfer ke rekening BCA 123 456 7890 a/n Toko "
+     "Jaya."),
     ("off_platform_diversion", "Check our full catalogue at www.cheap-gadgets-store.com/sale"),
-    ("off_platform_diversion", "Email me at orders(at)myshop(dot)net and I'll send a better price."),
-    ("off_platform_diversion", "Please cancel this order, we will resend the link to a new listing."),
-    ("off_platform_diversion", "Chị nhắn Zalo cho em số 0901 234 567 nha, bên đó em tư vấn nhanh hơn."),
+    ("off_platform_diversion",
+     "Email me at orders(at)myshop(dot)net and I'll send a better "
+     "price."),
+    ("off_platform_diversion",
+     "Please cancel this order, we will resend the link to a new "
+     "listing."),
+    ("off_platform_diversion",
+     "Chị nhắn Zalo cho em số 0901 234 567 nha, bên đó em tư vấn nhanh "
+     "hơn."),
     ("off_platform_diversion", "Pwede rin po kayo mag-order sa Shopee namin, mas mura doon."),
     # review_manipulation
     ("review_manipulation", "Leave us a 5 star review and we'll send you a $10 gift card!"),
     ("review_manipulation", "Kalau kakak kasih ulasan bintang 5, nanti dapat cashback 20rb ya."),
-    ("review_manipulation", "Se você der 5 estrelas, ganha um cupom de desconto na próxima compra."),
-    ("review_manipulation", "I saw your 1-star rating. Please remove it, it really hurts our shop."),
+    ("review_manipulation",
+     "Se você der 5 estrelas, ganha um cupom de desconto na próxima "
+     "compra."),
+    ("review_manipulation",
+     "I saw your 1-star rating. Please remove it, it really hurts our "
+     "shop."),
     # harassment
     ("harassment", "Stop asking the same thing, are you stupid or what?"),
     ("harassment", "Pembeli tolol, sudah dijelaskan berkali-kali masih tanya."),
@@ -47,11 +63,19 @@ FLAGGED = [
     ("prohibited_product", "Main di situs judi online kami, bonus new member 100%!"),
     ("prohibited_product", "Rolex replica, looks 100% like the original, only $120."),
     ("prohibited_product", "Bán súng hơi và dao bướm, giao hàng kín đáo."),
-    ("prohibited_product", "Lifetime Netflix premium account for $3, cracked version works on any TV."),
+    ("prohibited_product",
+     "Lifetime Netflix premium account for $3, cracked version works on any "
+     "TV."),
     # fraud_scam
-    ("fraud_scam", "Congratulations, you won a Samsung TV in our lucky draw! Pay the RM50 delivery fee to claim it."),
-    ("fraud_scam", "Paket kakak tertahan di bea cukai, segera bayar biaya admin Rp 250.000 hari ini."),
-    ("fraud_scam", "Your account will be suspended within 24 hours unless you confirm your details."),
+    ("fraud_scam",
+     "Congratulations, you won a Samsung TV in our lucky draw! Pay the RM50 "
+     "delivery fee to claim it."),
+    ("fraud_scam",
+     "Paket kakak tertahan di bea cukai, segera bayar biaya admin Rp "
+     "250.000 hari ini."),
+    ("fraud_scam",
+     "Your account will be suspended within 24 hours unless you confirm "
+     "your details."),
     ("fraud_scam", "You overpaid $30, please transfer the difference back to us today."),
     # malware
     ("malware", "Download the tracking tool here: tinyurl.com/trackpkg and install it."),
@@ -62,7 +86,9 @@ FLAGGED = [
     ("adult_content", "Ada video syur eksklusif, khusus dewasa, mau?"),
     ("adult_content", "Tenemos contenido para adultos, videollamada hot esta noche."),
     # brand_impersonation
-    ("brand_impersonation", "This is the TikTok Safety Team. Your shop has been flagged for review."),
+    ("brand_impersonation",
+     "This is the TikTok Safety Team. Your shop has been flagged for "
+     "review."),
     ("brand_impersonation", "Pesan resmi dari tim TikTok: kakak dapat voucher TikTok Rp50.000."),
     ("brand_impersonation", "Here is your exclusive TikTok coupon code, valid today only."),
     # unsolicited_marketing

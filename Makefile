@@ -29,5 +29,10 @@ docs: install
 bench: install
 	$(BIN)/python bench/import_time.py
 
+# Re-record every cassette that tests record through the mmtkit_vcr fixture, against the local
+# sandbox (never a real platform); CI replays them with record_mode="none". See docs/testing.md.
+cassettes: install
+	MMTKIT_RECORD_CASSETTES=1 $(BIN)/pytest -q
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

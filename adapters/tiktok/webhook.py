@@ -45,6 +45,7 @@ _KINDS = {
 _SOURCES = {"api": EchoSource.API, "app": EchoSource.APP, "web": EchoSource.WEB}
 _BUSINESS_ROLE = "business_account"
 _CHANNEL = Channel.TIKTOK
+_decode = json.JSONDecoder().decode  # json.loads without its per-call argument checks
 
 Object = Mapping[str, Any]
 
@@ -92,6 +93,9 @@ def _get_id(parent: Object, key: str, where: str) -> str | None:
 
 
 def _require_id(parent: Object, key: str, where: str) -> str:
+    value = parent.get(key)
+    if type(value) is str and value:
+        return value
     value = _get_id(parent, key, where)
     if value is None:
         raise MalformedWebhook(f"{where}.{key} is missing or empty")
@@ -131,7 +135,7 @@ def _content(envelope: Object) -> Object:
     raw = envelope.get("content")
     if type(raw) is str:
         try:
-            parsed = json.loads(raw)
+            parsed = _decode(raw)
         except RecursionError:
             raise MalformedWebhook("content is nested too deeply") from None
         except ValueError:
@@ -168,11 +172,18 @@ def parse(body: bytes, *, account_id: str | None) -> list[InboundEvent]:
 
 
 def _party(content: Object, key: str) -> tuple[str | None, str | None]:
-    user = _get_object(content, key, "content")
-    if not user:
+    """``(id, role)`` of ``from_user`` or ``to_user``; either may be absent."""
+    user = content.get(key)
+    if type(user) is dict:
+        user_id = user.get("id")
+        role = user.get("role")
+        if type(user_id) is str and user_id and type(role) is str:
+            return user_id, role  # the documented shape, checked without more calls
+        where = "content." + key
+        return _get_id(user, "id", where), _get_str(user, "role", where)
+    if user is None:
         return None, None
-    where = "content." + key
-    return _get_id(user, "id", where), _get_str(user, "role", where)
+    raise MalformedWebhook(f"content.{key} must be a JSON object, got {_type_name(user)}")
 
 
 def _direction(
@@ -221,6 +232,10 @@ def _body(content: Object) -> _Body:
     raw_type = _get_str(content, "type", "content")
     kind = _KINDS.get(raw_type or "", MessageKind.OTHER)
     part = content.get(raw_type) if raw_type else None
+    if kind is MessageKind.TEXT and type(part) is dict:
+        text = part.get("body")
+        if type(text) is str:  # the most common message, checked without more calls
+            return _Body(kind, raw_type, text=text)
     if kind is MessageKind.OTHER:
         # Stickers and emoji arrive as URLs (field name UNCONFIRMED: ``url`` is read). Types
         # we do not model are kept whatever their body looks like.
@@ -243,6 +258,8 @@ def _body(content: Object) -> _Body:
 
 
 def _reply_to(content: Object) -> str | None:
+    if "referenced_message_info" not in content:
+        return None
     info = _get_object(content, "referenced_message_info", "content")
     return None if info is None else _get_id(info, "referenced_message_id", "content")
 

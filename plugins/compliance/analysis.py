@@ -141,13 +141,13 @@ class Matcher:
         folded = normalized.text
         size = len(folded)
         hits: dict[str, list[Range]] = {}
+        word = _WORD_CHARS
         for end_index, payload in self._automaton.iter(folded):
             end = end_index + 1
+            after_is_word = end < size and folded[end] in word
             for concept, left, right, length in payload:
                 start = end - length
-                if left and start > 0 and folded[start - 1] in _WORD_CHARS:
-                    continue
-                if right and end < size and folded[end] in _WORD_CHARS:
+                if (right and after_is_word) or (left and start > 0 and folded[start - 1] in word):
                     continue
                 found = hits.get(concept)
                 if found is None:

@@ -63,11 +63,22 @@ class CategoryCheck:
 
     def findings(self, text: str, context: PolicyContext, *, inbound: bool = False
                  ) -> list[Finding]:
-        matcher = default_matcher()
-        analysis = matcher.analyse(text)
-        index = matcher.inbound_rules if inbound else matcher.outbound_rules
-        mine = index.findings(analysis).get(self.category)
-        channel = context.channel.value
+        return self._findings(default_matcher().analyse(text), context, inbound)
+
+    def _findings(self, analysis: Analysis, context: PolicyContext, inbound: bool
+                  ) -> list[Finding]:
+        # This runs eleven times per message (once per category plugin): it only looks up
+        # what the shared rule index computed once for the message.
+        direction = "inbound" if inbound else "outbound"
+        by_category = analysis.memo.get(direction)
+        if by_category is None:
+            matcher = default_matcher()
+            index = matcher.inbound_rules if inbound else matcher.outbound_rules
+            by_category = index.findings(analysis)
+        mine = by_category.get(self.category)
+        if not mine and (inbound or not self._python_rules):
+            return []
+        channel = context.channel  # a StrEnum: compares and hashes as its wire name
         found = [f for f in mine if f.rule.channels is None or channel in f.rule.channels
                  ] if mine else []
         if inbound:
@@ -85,10 +96,10 @@ class CategoryCheck:
             return []
         if len(text) > MAX_CHECKED_CHARS:
             return [self._oversize(len(text), inbound=inbound)]
-        found = self.findings(text, context, inbound=inbound)
+        analysis = default_matcher().analyse(text)
+        found = self._findings(analysis, context, inbound)
         if not found:
             return []
-        analysis = default_matcher().analyse(text)
         return [
             Violation(
                 rule_id=f.rule.rule_id,
@@ -118,7 +129,8 @@ class CategoryCheck:
         )
 
     def outbound(self, content: Content, context: PolicyContext) -> list[Violation]:
-        return self.violations(text_of(content), context)
+        text = content.body if type(content) is Text else text_of(content)
+        return self.violations(text, context)
 
     def inbound(self, event: InboundEvent, context: PolicyContext) -> list[Violation]:
         """Customer behaviour a seller may report (Shop guidelines 5.3); the engine never

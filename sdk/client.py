@@ -114,8 +114,9 @@ class _ClientCore:
         self.outbox: Outbox = outbox if outbox is not None else MemoryOutbox()
         self.plugins = plugins if plugins is not None else PluginManager.with_entry_points()
         self.policy = PolicyEngine(self.plugins.hooks, policy)
-        self.retry = retry or RetryPolicy()
-        self.limiter = limiter or GcraLimiter()
+        self.retry = retry if retry is not None else RetryPolicy()
+        # `is not None`, not `or`: an empty limiter has len() 0 and would read as false.
+        self.limiter = limiter if limiter is not None else GcraLimiter()
         self.clock = clock
         self.now = now
         self._contexts: dict[Channel, DeliveryContext] = {}

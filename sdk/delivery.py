@@ -107,8 +107,20 @@ def scope_key(scope: str, record: OutboxRecord) -> str:
     return f"app:{channel}"
 
 
+_SCOPES = ("app", "account", "recipient")
+
+
 def _scoped(ctx: DeliveryContext, record: OutboxRecord) -> list[ScopedLimit]:
-    return [ScopedLimit(scope_key(limit.scope, record), limit) for limit in ctx.rate_limits]
+    """Every scope the record belongs to, with its configured rate where there is one: a
+    throttle on a scope without a rate (say TikTok's per-advertiser 40133) still holds."""
+    limited = [ScopedLimit(scope_key(limit.scope, record), limit) for limit in ctx.rate_limits]
+    keys = {scoped.key for scoped in limited}
+    free = [
+        ScopedLimit(key, None)
+        for key in (scope_key(scope, record) for scope in _SCOPES)
+        if key not in keys
+    ]
+    return limited + free
 
 
 def _pace(ctx: DeliveryContext, record: OutboxRecord) -> Generator[Effect, Answer, None]:

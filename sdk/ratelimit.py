@@ -32,10 +32,11 @@ __all__ = ["GcraLimiter", "RateLimiter", "ScopedLimit"]
 
 @frozen
 class ScopedLimit:
-    """A limit applied to one concrete scope key."""
+    """A limit applied to one concrete scope key. ``limit`` None: the scope has no rate of its
+    own, but a throttle answer for it still holds requests back."""
 
     key: str
-    limit: RateLimit
+    limit: RateLimit | None
 
 
 @runtime_checkable
@@ -90,10 +91,14 @@ class GcraLimiter:
         with self._lock:
             wait = 0.0
             for scoped in limits:
+                blocked = self._blocked_until.get(scoped.key, now)
+                if scoped.limit is None:
+                    wait = max(wait, blocked - now)
+                    continue
                 interval = self._interval(scoped.limit)
                 tolerance = interval * (self.burst - 1)
                 tat = max(self._tat.get(scoped.key, now), now)
-                start = max(tat - tolerance, self._blocked_until.get(scoped.key, now), now)
+                start = max(tat - tolerance, blocked, now)
                 self._tat[scoped.key] = max(tat, start) + interval
                 wait = max(wait, start - now)
             self._reservations += 1

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Action",
     "AdCreative",
+    "AuditRecord",
     "Decision",
     "HistoryItem",
     "PolicyConfig",
@@ -121,6 +122,60 @@ class Decision:
 
 
 @frozen(kw_only=True)
+class AuditRecord:
+    """What an audit log keeps of one decision: rule ids, categories, the plugins and their
+    versions, and where each match was — offsets only, never the matched text, so a log
+    cannot leak a message body or a secret the customer typed."""
+
+    action: Action = field(converter=Action)
+    channel: Channel = field(converter=Channel)
+    rule_ids: tuple[str, ...]
+    categories: tuple[str, ...]
+    plugins: Mapping[str, str | None]
+    """Plugin name (as in ``Violation.plugin``) to its distribution version, when known."""
+    spans: tuple[tuple[str, int, int], ...]
+    """``(rule_id, start, end)`` per matched span, in code points of the original text."""
+    dry_run: bool = False
+    at: datetime | None = None
+
+    @classmethod
+    def from_decision(
+        cls,
+        decision: Decision,
+        context: PolicyContext,
+        *,
+        versions: Mapping[str, str | None] | None = None,
+        dry_run: bool = False,
+    ) -> AuditRecord:
+        """``versions`` maps plugin names to versions, e.g. from ``PluginManager.info()``."""
+        known = versions or {}
+        plugins = {v.plugin: known.get(v.plugin) for v in decision.violations if v.plugin}
+        return cls(
+            action=decision.action,
+            channel=context.channel,
+            rule_ids=tuple(v.rule_id for v in decision.violations),
+            categories=tuple(sorted(decision.categories)),
+            plugins=plugins,
+            spans=tuple((v.rule_id, s.start, s.end) for v in decision.violations for s in v.spans),
+            dry_run=dry_run,
+            at=context.now,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready form for structured logging."""
+        return {
+            "action": self.action.value,
+            "channel": self.channel.value,
+            "rule_ids": list(self.rule_ids),
+            "categories": list(self.categories),
+            "plugins": dict(self.plugins),
+            "spans": [{"rule_id": r, "start": s, "end": e} for r, s, e in self.spans],
+            "dry_run": self.dry_run,
+            "at": self.at.isoformat() if self.at else None,
+        }
+
+
+@frozen(kw_only=True)
 class AdCreative:
     """The ad that opened the conversation, as far as the MMT knows it."""
 
@@ -176,6 +231,56 @@ class PolicyConfig:
             disabled=self.disabled | override.disabled,
             severities={**self.severities, **override.severities},
         )
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, where: str = "policy") -> PolicyConfig:
+        """Build a configuration from a plain mapping (a ``[policy]`` TOML table, JSON...)::
+
+            disabled = ["unsolicited_marketing", "harassment.insult"]
+            [severities]
+            creative_mismatch = "warn"
+            [channels.whatsapp]
+            disabled = ["off_platform_diversion"]
+
+        Unknown keys, channels and severities raise :class:`~mmtkit.errors.ConfigError`
+        naming the key, so a typo never silently leaves a rule on.
+        """
+        from mmtkit.errors import ConfigError
+
+        known = {"disabled", "severities", "channels"}
+        unknown = set(data) - known
+        if unknown:
+            raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}; known: {sorted(known)}")
+        disabled = data.get("disabled", [])
+        if not isinstance(disabled, list | tuple) or not all(isinstance(d, str) for d in disabled):
+            raise ConfigError(f"{where}.disabled must be a list of rule ids or categories")
+        raw_severities = data.get("severities", {})
+        if not isinstance(raw_severities, Mapping):
+            raise ConfigError(f"{where}.severities must be a table of name = severity")
+        severities: dict[str, Severity] = {}
+        for name, value in raw_severities.items():
+            try:
+                severities[str(name)] = Severity(value)
+            except ValueError:
+                raise ConfigError(
+                    f"{where}.severities.{name} must be one of info, warn, block; got {value!r}"
+                ) from None
+        per_channel: dict[Channel, PolicyConfig] = {}
+        channels = data.get("channels", {})
+        if not isinstance(channels, Mapping):
+            raise ConfigError(f"{where}.channels must be a table of channel tables")
+        for name, table in channels.items():
+            try:
+                channel = Channel(name)
+            except ValueError:
+                raise ConfigError(
+                    f"{where}.channels.{name} is not a channel; known: "
+                    f"{', '.join(c.value for c in Channel)}"
+                ) from None
+            if not isinstance(table, Mapping) or "channels" in table:
+                raise ConfigError(f"{where}.channels.{name} must be a table without channels")
+            per_channel[channel] = cls.from_mapping(table, where=f"{where}.channels.{name}")
+        return cls(disabled=disabled, severities=severities, per_channel=per_channel)
 
     def apply(self, violation: Violation) -> Violation | None:
         if violation.rule_id in self.disabled or violation.category in self.disabled:

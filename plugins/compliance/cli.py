@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import json
 import sys
+import tomllib
 import warnings
 from pathlib import Path
 from typing import Any
 
 import click
 
+from mmtkit.errors import ConfigError
 from mmtkit.hookspecs import hookimpl
 from mmtkit.messages import Channel, Text
 from mmtkit.plugin_manager import PluginManager
@@ -32,7 +34,7 @@ from mmtkit.plugins.compliance.evaluation import (
     evaluate,
     read_corpus,
 )
-from mmtkit.policy import Decision, PolicyEngine, Violation
+from mmtkit.policy import Decision, PolicyConfig, PolicyEngine, Violation
 
 __all__ = ["check_command", "eval_command"]
 
@@ -49,6 +51,24 @@ def _manager(ctx: click.Context) -> PluginManager:
             click.echo(f"warning: {warning.message}", err=True)
         ctx.obj = manager
     return manager
+
+
+def _engine(ctx: click.Context, config: Path | None) -> PolicyEngine:
+    """The policy engine over every loaded plugin, configured from ``--config`` (a TOML file
+    whose ``[policy]`` table, or top level, is a :meth:`PolicyConfig.from_mapping` table)."""
+    policy = PolicyConfig()
+    if config is not None:
+        try:
+            data = tomllib.loads(config.read_text(encoding="utf-8"))
+            policy = PolicyConfig.from_mapping(data.get("policy", data), where=str(config))
+        except (OSError, tomllib.TOMLDecodeError, ConfigError) as exc:
+            raise click.BadParameter(str(exc), param_hint="--config") from None
+    return PolicyEngine(_manager(ctx).hooks, policy)
+
+
+_CONFIG = click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False),
+                       default=None, help="Policy configuration (TOML): disabled rules, "
+                       "severity overrides, per-channel tables.")
 
 
 def violation_json(violation: Violation, text: str) -> dict[str, Any]:
@@ -83,13 +103,16 @@ def _print_decision(decision: Decision, text: str) -> None:
 @click.option("--jsonl", "jsonl", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Check every line of a corpus file instead of TEXT.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@_CONFIG
 @click.pass_context
 def check_command(ctx: click.Context, text: str | None, channel: str, context_json: str | None,
-                  jsonl: Path | None, as_json: bool) -> None:
-    """Check one message (TEXT) or a corpus (--jsonl FILE) against the compliance plugins."""
+                  jsonl: Path | None, as_json: bool, config: Path | None) -> None:
+    """Check one message (TEXT) or a corpus (--jsonl FILE) against the compliance plugins.
+
+    Nothing is sent: this is the dry run of a send's policy step."""
     if (text is None) == (jsonl is None):
         raise click.UsageError("give either TEXT or --jsonl FILE")
-    engine = PolicyEngine(_manager(ctx).hooks)
+    engine = _engine(ctx, config)
     if jsonl is not None:
         try:
             lines = read_corpus(jsonl)
@@ -128,14 +151,15 @@ def check_command(ctx: click.Context, text: str | None, channel: str, context_js
               required=True, help="A labelled JSONL corpus.")
 @click.option("--json", "as_json", is_flag=True,
               help="End with one line of JSON (macro_f1, clean_fp_rate, per_category, ...).")
+@_CONFIG
 @click.pass_context
-def eval_command(ctx: click.Context, corpus: Path, as_json: bool) -> None:
+def eval_command(ctx: click.Context, corpus: Path, as_json: bool, config: Path | None) -> None:
     """Score the compliance plugins on a labelled corpus."""
     try:
         lines = read_corpus(corpus)
     except CorpusError as exc:
         raise click.BadParameter(str(exc), param_hint="--corpus") from None
-    report = evaluate(lines, _manager(ctx))
+    report = evaluate(lines, _manager(ctx), _engine(ctx, config))
     header = ("category", "prec", "recall", "f1", "tp", "fp", "fn")
     click.echo("{:<24} {:>6} {:>6} {:>6} {:>4} {:>4} {:>4}".format(*header))
     for name, score in report.per_category.items():

@@ -29,6 +29,7 @@ from mmtkit.errors import MmtkitError
 from mmtkit.messages import Channel, MessageKind, MessageReceived, Text
 from mmtkit.plugin_manager import PluginManager
 from mmtkit.plugins.compliance import CATEGORIES
+from mmtkit.plugins.compliance.analysis import default_matcher
 from mmtkit.policy import AdCreative, PolicyContext, PolicyEngine
 
 __all__ = ["CategoryScore", "CorpusError", "CorpusLine", "EvalReport", "context_from_json",
@@ -219,10 +220,16 @@ def evaluate(
     corpus = list(lines)
     outbound = [line for line in corpus if not line.inbound]
     predictions: dict[str, frozenset[str]] = {}
-    started = time.perf_counter()
     for line in outbound:
         decision = engine.check_outbound(Text(line.text), line.context)
         predictions[line.id] = decision.categories
+    # Throughput is timed on a second pass, once the lexicon, the automaton, the fold table
+    # and the phone metadata are loaded, with the per-message analysis cache emptied each time.
+    clear = default_matcher().analyse.cache_clear
+    started = time.perf_counter()
+    for line in outbound:
+        clear()
+        engine.check_outbound(Text(line.text), line.context)
     seconds = time.perf_counter() - started
     inbound = [line for line in corpus if line.inbound]
     inbound_flagged = sum(

@@ -18,10 +18,10 @@ __all__ = ["build_app"]
 
 def build_app(emulator: Emulator | SandboxConfig | None = None) -> Starlette:
     emu = emulator if isinstance(emulator, Emulator) else Emulator(emulator)
-    routes = [
-        *control.routes(emu),
+    routes = [  # the platforms first: they carry the load
         *tiktok_api.routes(emu),
         *tiktok_events.routes(emu),
+        *control.routes(emu),
         *graph_routes.routes(emu),
     ]
     app = Starlette(routes=routes)

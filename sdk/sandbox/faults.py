@@ -16,6 +16,8 @@ from mmtkit.sandbox.config import FAULT_KINDS, FaultConfig
 
 __all__ = ["FaultPicker"]
 
+_NO_FAULTS = FaultConfig()
+
 
 class FaultPicker:
     def __init__(self, faults: dict[str, FaultConfig], seed: int | None) -> None:
@@ -25,7 +27,7 @@ class FaultPicker:
         self._scripts = {route: deque(cfg.sequence) for route, cfg in self._faults.items()}
 
     def config(self, route: str) -> FaultConfig:
-        return self._faults.get(route) or FaultConfig()
+        return self._faults.get(route) or _NO_FAULTS
 
     def set(self, route: str, faults: FaultConfig) -> None:
         """Replace a route's faults (and restart its script) while the sandbox runs."""

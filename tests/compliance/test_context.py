@@ -1,0 +1,163 @@
+"""What the checks do with the context: channel, ad creative, history, inbound direction,
+image captions, spans, and the operator's configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from mmtkit.errors import ConfigError
+from mmtkit.messages import Channel, Image, MessageKind, MessageReceived, SharePost, Text
+from mmtkit.plugin_manager import PluginManager
+from mmtkit.plugins.compliance.check import MAX_CHECKED_CHARS
+from mmtkit.policy import (
+    Action,
+    AdCreative,
+    AuditRecord,
+    Decision,
+    HistoryItem,
+    PolicyConfig,
+    PolicyContext,
+    PolicyEngine,
+)
+
+Check = Callable[..., Decision]
+
+FREE_GUIDE = AdCreative(brand="PyStart", offer="Free Python starter guide", free=True)
+MAT_40 = AdCreative(brand="FitNest", offer="Yoga mat 40% off", price=29.9, currency="USD",
+                    free=False)
+
+
+@pytest.mark.parametrize("channel", ["whatsapp", "messenger"])
+def test_own_number_is_not_a_diversion_on_whatsapp_or_messenger(check: Check, channel: str) -> None:
+    text = "You can also call us on this number, +62 812 3456 7890, any time."
+    assert "off_platform_diversion" in check(text, channel="tiktok_shop").categories
+    assert "off_platform_diversion" not in check(text, channel=channel).categories
+
+
+@pytest.mark.parametrize(
+    ("text", "ad", "flagged"),
+    [
+        ("Here is your free guide, no payment needed: tap the button below.", FREE_GUIDE, False),
+        ("The guide is $12, payable before I send it.", FREE_GUIDE, True),
+        ("Para recibir la guía gratis, solo pague 50 pesos de envío.", FREE_GUIDE, True),
+        ("The FitNest mat is $29.90 with the 40% discount.", MAT_40, False),
+        ("The FitNest mat is $44.90 today.", MAT_40, True),
+        ("The mat is $29.90, and the strap is an extra $9.", MAT_40, True),
+        ("Sorry, the 40% offer has ended, it's full price now.", MAT_40, True),
+        ("Thanks for contacting Zen Yoga Supply! What colour would you like?", MAT_40, True),
+        ("Thanks for contacting FitNest! What colour would you like?", MAT_40, False),
+        ("Hi, this is Ana from FitNest. The mat ships tomorrow.", MAT_40, False),
+    ],
+)
+def test_creative_mismatch_needs_and_uses_the_ad(
+    check: Check, text: str, ad: AdCreative, flagged: bool
+) -> None:
+    assert ("creative_mismatch" in check(text, ad=ad).categories) is flagged
+    assert "creative_mismatch" not in check(text).categories  # no ad, nothing to compare
+
+
+def test_repeated_promotion_uses_the_history(check: Check) -> None:
+    now = datetime(2026, 11, 1, 12, tzinfo=UTC)
+    promo = "New hoodies are 20% off this week."
+    earlier = HistoryItem(text="Our jackets are 30% off until Friday.", at=now - timedelta(days=2))
+    old = HistoryItem(text="Our jackets are 30% off until Friday.", at=now - timedelta(days=30))
+    from_customer = HistoryItem(text="any discount?", at=now - timedelta(days=1),
+                                from_business=False)
+    assert "unsolicited_marketing" not in check(promo).categories
+    assert "unsolicited_marketing" in check(promo, history=(earlier,)).categories
+    assert "unsolicited_marketing" not in check(promo, history=(old, from_customer)).categories
+
+
+def test_image_captions_are_checked_and_share_posts_have_nothing_to_check(
+    engine: PolicyEngine,
+) -> None:
+    context = PolicyContext(channel=Channel.TIKTOK_SHOP)
+    image = Image(url="https://example.com/p.jpg", caption="Pay to our PayPal for 10% off")
+    assert engine.check_outbound(image, context).blocked
+    assert engine.check_outbound(SharePost(post_id="123"), context).action is Action.ALLOW
+
+
+def _inbound(text: str) -> MessageReceived:
+    return MessageReceived(channel=Channel.TIKTOK_SHOP, conversation_id="c", customer_id="u",
+                           timestamp=datetime(2026, 1, 1, tzinfo=UTC), kind=MessageKind.TEXT,
+                           text=text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["you idiots sent the wrong size", "Refund me now or I'll leave 1 star everywhere",
+     "I know where you live, watch out"],
+)
+def test_customer_abuse_is_flagged_never_blocked(engine: PolicyEngine, text: str) -> None:
+    decision = engine.check_inbound(_inbound(text), PolicyContext(channel="tiktok_shop"))
+    assert decision.violations
+    assert decision.action is Action.WARN
+    assert all(v.policy_ref.startswith("TikTok Shop Customer Service Guidelines 5.3")
+               for v in decision.violations)
+
+
+def test_polite_customer_is_not_flagged(engine: PolicyEngine) -> None:
+    decision = engine.check_inbound(_inbound("Hi, where is my order? Thanks!"),
+                                    PolicyContext(channel="tiktok_shop"))
+    assert decision.action is Action.ALLOW
+
+
+def test_violations_explain_themselves_and_point_at_what_was_typed(check: Check) -> None:
+    text = "Hi! For faster replies chat us on W h a t s A p p, thanks"
+    (violation,) = check(text).violations
+    assert violation.rule_id == "off_platform_diversion.messaging_app"
+    assert violation.policy_ref.startswith("TikTok Shop Customer Service Guidelines 4.2.2")
+    assert violation.explanation.endswith(".")
+    assert violation.plugin == "mmtkit.plugins.compliance.off_platform_diversion"
+    assert [s.text_in(text) for s in violation.spans] == ["W h a t s A p p"]
+
+
+def test_oversized_text_is_blocked_unchecked(check: Check) -> None:
+    decision = check("hello " * (MAX_CHECKED_CHARS // 5))
+    assert decision.blocked
+    assert all(v.rule_id.endswith(".unchecked_oversize") for v in decision.violations)
+
+
+def test_configuration_disables_and_downgrades(
+    manager: PluginManager, engine: PolicyEngine
+) -> None:
+    text = Text("Send me the OTP and add me on telegram")
+    context = PolicyContext(channel=Channel.TIKTOK)
+    config = PolicyConfig.from_mapping({
+        "disabled": ["fraud_scam"],
+        "severities": {"sensitive_data_request.credentials": "warn"},
+        "channels": {"tiktok": {"disabled": ["off_platform_diversion"]}},
+    })
+    configured = PolicyEngine(manager.hooks, config).check_outbound(text, context)
+    assert configured.categories == {"sensitive_data_request"}
+    assert configured.action is Action.WARN
+    assert engine.check_outbound(text, context).blocked
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"disable": ["x"]}, {"severities": {"x": "fatal"}}, {"channels": {"sms": {}}},
+     {"disabled": "x"}],
+)
+def test_configuration_typos_are_refused(data: dict[str, object]) -> None:
+    with pytest.raises(ConfigError):
+        PolicyConfig.from_mapping(data)
+
+
+def test_audit_record_keeps_offsets_not_text(check: Check) -> None:
+    secret = "Send me your password hunter2 now"
+    decision = check(secret)
+    context = PolicyContext(channel=Channel.TIKTOK_SHOP, now=datetime(2026, 1, 1, tzinfo=UTC))
+    record = AuditRecord.from_decision(decision, context, versions={
+        "mmtkit.plugins.compliance.sensitive_data_request": "0.1.0"}, dry_run=True)
+    logged = record.as_dict()
+    assert "sensitive_data_request.credentials" in logged["rule_ids"]
+    assert logged["plugins"]["mmtkit.plugins.compliance.sensitive_data_request"] == "0.1.0"
+    assert logged["dry_run"] is True
+    assert "password" not in str(logged)
+    assert "hunter2" not in str(logged)
+    assert all(isinstance(s["start"], int) for s in logged["spans"])
+    assert record.action is Action.BLOCK

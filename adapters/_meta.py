@@ -46,6 +46,9 @@ from mmtkit.adapter import (
     Sent,
     Throttled,
 )
+from mmtkit.adapter import (
+    check_base_url as adapter_base_url,
+)
 from mmtkit.errors import (
     ConfigError,
     HandshakeError,
@@ -97,9 +100,7 @@ def check_api_version(value: str) -> str:
 
 
 def check_base_url(value: str) -> str:
-    if not isinstance(value, str) or not value.startswith(("https://", "http://")):
-        raise ConfigError(f"base_url must be an http(s) URL, got {value!r}")
-    return value.rstrip("/")
+    return adapter_base_url(value).rstrip("/")
 
 
 def graph_url(base_url: str, api_version: str, node: str | None, edge: str, *, what: str) -> str:

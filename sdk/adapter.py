@@ -25,11 +25,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Generator, Iterable, Mapping
 from typing import Any, Protocol, runtime_checkable
+from urllib.parse import urlsplit
 
 from attrs import field, frozen
 
 from mmtkit.capabilities import Capabilities, ImageRules
 from mmtkit.conversation import Conversation
+from mmtkit.errors import ConfigError
 from mmtkit.messages import Channel, Content, InboundEvent
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
     "Sent",
     "Throttled",
     "TokenSet",
+    "check_base_url",
 ]
 
 
@@ -117,6 +120,21 @@ class FetchMedia:
 PlanStep = HttpRequest | FetchMedia
 StepResult = HttpResponse | bytes
 SendPlan = Generator[PlanStep, StepResult, HttpRequest]
+
+
+def check_base_url(url: str) -> str:
+    """Accept an API base URL only if tokens sent to it cannot cross a network in clear text:
+    ``https://``, or ``http://`` to this machine (the local sandbox and tests)."""
+    if not isinstance(url, str):
+        raise ConfigError(f"base_url must be a string, got {type(url).__name__}")
+    parts = urlsplit(url)
+    loopback = parts.scheme == "http" and parts.hostname in {"127.0.0.1", "localhost", "::1"}
+    if not (parts.scheme == "https" and parts.hostname) and not loopback:
+        raise ConfigError(
+            f"base_url must be https:// (or http:// on a loopback address, for the sandbox), "
+            f"got {url[:40]!r}"
+        )
+    return url
 
 
 # --- outcomes -----------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from mmtkit.adapter import (
     SendPlan,
     Throttled,
     TokenSet,
+    check_base_url,
 )
 from mmtkit.adapters.tiktok import responses, signature, webhook
 from mmtkit.capabilities import DEFAULT_CAPABILITIES, Capabilities, ImageFormat
@@ -101,8 +102,7 @@ class TikTokAdapter:
             raise ConfigError(f"signature_tolerance must be positive, got {signature_tolerance}")
         template = SANDBOX_BASE_URL if sandbox else PRODUCTION_BASE_URL
         url = base_url or template.format(version=api_version)
-        if not url.startswith("https://"):
-            raise ConfigError(f"base_url must be https://, got {url[:40]!r}")
+        check_base_url(url)
         self.base_url = url if url.endswith("/") else url + "/"
         self._secret = app_secret.encode() if isinstance(app_secret, str) else app_secret
         self.account_id = account_id

@@ -1,0 +1,101 @@
+"""``mmtkit check`` and ``mmtkit eval``, and the thresholds on the development corpus."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mmtkit.cli import build_cli
+from mmtkit.plugin_manager import PluginManager
+from mmtkit.plugins.compliance.evaluation import CorpusError, evaluate, read_corpus
+
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared/corpus/compliance-dev.jsonl"
+
+
+def _run(manager: PluginManager, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(build_cli(manager), list(args), obj=manager)
+    return result.exit_code, result.output
+
+
+def test_check_prints_decision_and_violations(manager: PluginManager) -> None:
+    code, out = _run(manager, "check", "Send me the OTP from your SMS please")
+    assert code == 0
+    assert out.startswith("decision: block")
+    assert "sensitive_data_request.credentials" in out
+    assert "TikTok Messaging Ads Policies" in out
+
+
+def test_check_uses_channel_and_context(manager: PluginManager) -> None:
+    ad = json.dumps({"ad_creative": {"brand": "Lumi", "offer": "Free sample", "free": True}})
+    code, out = _run(manager, "check", "--json", "--channel", "whatsapp", "--context", ad,
+                     "The sample costs $5, call me on +60 12 345 6789")
+    assert code == 0
+    decision = json.loads(out)
+    assert decision["decision"] == "block"
+    assert {v["category"] for v in decision["violations"]} == {"creative_mismatch"}
+
+
+def test_check_refuses_bad_context(manager: PluginManager) -> None:
+    code, out = _run(manager, "check", "--context", '{"ad": {}}', "hello")
+    assert code == 2
+    assert "unknown context key" in out
+
+
+def test_check_jsonl_writes_one_object_per_line(manager: PluginManager, tmp_path: Path) -> None:
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(
+        json.dumps({"id": "a", "channel": "tiktok", "text": "DM me on IG @shop", "labels": []})
+        + "\n\n"
+        + json.dumps({"id": "b", "channel": "tiktok", "text": "you idiots", "labels": [],
+                      "direction": "inbound"})
+        + "\n",
+        encoding="utf-8",
+    )
+    code, out = _run(manager, "check", "--jsonl", str(corpus))
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["id"] for r in rows] == ["a", "b"]
+    assert rows[0]["labels"] == ["off_platform_diversion"]
+    assert rows[0]["violations"][0]["spans"]
+    assert rows[1] == {"id": "b", "labels": [], "violations": []}  # inbound: never outbound
+
+
+def test_corpus_errors_name_the_line(tmp_path: Path) -> None:
+    corpus = tmp_path / "bad.jsonl"
+    corpus.write_text('{"id": "x", "text": "hi", "labels": ["nope"]}\n', encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"bad\.jsonl:1: unknown label"):
+        read_corpus(corpus)
+
+
+def test_eval_meets_the_thresholds_on_the_dev_corpus(manager: PluginManager) -> None:
+    assert CORPUS.is_file(), f"the measurement corpus is missing: {CORPUS}"
+    code, out = _run(manager, "eval", "--corpus", str(CORPUS), "--json")
+    assert code == 0, out
+    summary = json.loads(out.splitlines()[-1])
+    assert set(summary) >= {"macro_f1", "clean_fp_rate", "per_category", "messages_per_second"}
+    assert summary["macro_f1"] >= 0.92
+    assert summary["clean_fp_rate"] <= 0.02
+    assert len(summary["per_category"]) == 11
+    assert "macro-F1" in out
+    assert "signal accuracy" in out
+
+
+def test_eval_counts_inbound_lines_as_clean(manager: PluginManager, tmp_path: Path) -> None:
+    corpus = tmp_path / "c.jsonl"
+    lines = [
+        {"id": "1", "channel": "tiktok_shop", "text": "Send me your password", "labels": [
+            "sensitive_data_request", "fraud_scam"]},
+        {"id": "2", "channel": "tiktok_shop", "text": "you idiots, refund me now",
+         "labels": [], "direction": "inbound"},
+        {"id": "3", "channel": "tiktok_shop", "text": "Your parcel ships today.", "labels": []},
+    ]
+    corpus.write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")
+    report = evaluate(read_corpus(corpus), manager)
+    assert report.clean_total == 2
+    assert report.clean_flagged == 0
+    assert report.inbound_flagged == 1
+    assert report.per_category["sensitive_data_request"].tp == 1
+    assert report.per_category["fraud_scam"].recall == 1.0

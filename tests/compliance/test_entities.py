@@ -1,0 +1,86 @@
+"""Extractors of links, e-mail addresses, phone numbers, money and executable files."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mmtkit.plugins.compliance import entities
+from mmtkit.textnorm import normalize
+
+
+def _folded(text: str) -> str:
+    return normalize(text).folded
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("see bit.ly/3xYz now.", ["bit.ly/3xyz"]),
+        ("go to https://shop.example.com/a?b=1, thanks", ["https://shop.example.com/a?b=1"]),
+        ("whatsapp dot me slash 6281234567890", ["whatsapp dot me slash 6281234567890"]),
+        ("the price is 19.90 and e.g. this", []),
+        ("mail me: a.b@gmail.com", []),  # an address, not a link
+    ],
+)
+def test_urls(text: str, expected: list[str]) -> None:
+    assert [u.value for u in entities.urls(_folded(text))] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("write to sales.team@shop.co.id today", ["sales.team@shop.co.id"]),
+        ("orders[at]myshop[dot]net", ["orders[at]myshop[dot]net"]),
+        ("meet me at the mall", []),
+    ],
+)
+def test_emails(text: str, expected: list[str]) -> None:
+    assert [e.value for e in entities.emails(_folded(text))] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("call 0812-3456-7890", True),
+        ("call +60 12 345 6789", True),
+        ("call 0 8 1 2 3 4 5 6 7 8 9", True),
+        ("order #123456789 shipped", False),
+        ("it costs 25.000", False),
+    ],
+)
+def test_phone_numbers(text: str, found: bool) -> None:
+    assert bool(entities.phone_numbers(_folded(text))) is found
+
+
+@pytest.mark.parametrize(
+    ("text", "amounts"),
+    [
+        ("$29.90 or RM10", [29.9, 10.0]),
+        ("Rp 25.000 dan 250rb", [25000.0, 250000.0]),
+        ("150.000đ nhé", [150000.0]),
+        ("R$ 19,90", [19.9]),
+        ("599 pesos", [599.0]),
+        ("800 บาท", [800.0]),
+        ("Bali 3D2N for two, farm 10", []),
+    ],
+)
+def test_money(text: str, amounts: list[float]) -> None:
+    assert [m.amount for m in entities.money(_folded(text))] == amounts
+
+
+def test_executable_files() -> None:
+    found = entities.executable_files(_folded("open Invoice_1.pdf.exe or get app.apk, not a.pdf"))
+    assert [f.value for f in found] == ["invoice_1.pdf.exe", "app.apk"]
+
+
+@given(st.text(max_size=200))
+@settings(max_examples=150, deadline=None)
+def test_extractors_never_fail_and_stay_in_bounds(text: str) -> None:
+    folded = _folded(text)
+    for found in (*entities.urls(folded), *entities.emails(folded), *entities.handles(folded),
+                  *entities.phone_numbers(folded), *entities.executable_files(folded)):
+        assert 0 <= found.start <= found.end <= len(folded)
+    for amount in entities.money(folded):
+        assert 0 <= amount.start <= amount.end <= len(folded)

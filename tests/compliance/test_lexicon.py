@@ -1,0 +1,85 @@
+"""Lexicons are data: the built-ins load, users extend them, and mistakes are explained."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mmtkit.plugins.compliance import CATEGORIES
+from mmtkit.plugins.compliance.analysis import Matcher
+from mmtkit.plugins.compliance.lexicon import LexiconError, build_lexicon, load_lexicon
+from mmtkit.plugins.compliance.rules import evaluate
+
+
+def test_every_category_has_rules_with_a_clause_and_an_explanation() -> None:
+    lexicon = load_lexicon(env={})
+    for category in CATEGORIES:
+        rules = lexicon.rules_for(category)
+        assert rules, category
+        for rule in rules:
+            assert rule.rule_id.startswith(f"{category}.")
+            assert rule.policy.startswith(("TikTok Shop Customer Service Guidelines",
+                                           "TikTok Messaging Ads Policies"))
+            assert rule.explanation.endswith(".")
+
+
+def _lexicon(tmp_path: Path, extra: str) -> Matcher:
+    (tmp_path / "mine.toml").write_text(extra, encoding="utf-8")
+    return Matcher(load_lexicon(env={"MMTKIT_LEXICON_PATH": str(tmp_path)}))
+
+
+def test_users_add_terms_and_rules_from_their_own_folder(tmp_path: Path) -> None:
+    matcher = _lexicon(tmp_path, """
+category = "prohibited_product"
+
+[concepts.drug]
+en = ["moon rocks"]
+
+[concepts.fireworks]
+en = ["sky lantern*"]
+
+[[rules]]
+id = "fireworks"
+all = ["fireworks"]
+severity = "warn"
+policy = "TikTok Shop Customer Service Guidelines 4.2.3 (local addition)"
+explanation = "Offers fireworks, which our marketplace does not allow."
+""")
+    drugs = matcher.lexicon.rule("prohibited_product.drugs")
+    fireworks = matcher.lexicon.rule("prohibited_product.fireworks")
+    assert evaluate(drugs, matcher.analyse("We also have moon rocks in stock")) is not None
+    assert evaluate(fireworks, matcher.analyse("Sky lanterns, 10 for $5")) is not None
+    assert evaluate(fireworks, matcher.analyse("Lanterns for the sky")) is None
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[[rules]]\nid = 'x'\nall = ['nothing']\nseverity = 'block'\npolicy = 'p'\n"
+         "explanation = 'e'\ncategory = 'c'\n", "unknown concept"),
+        ("category = 'c'\n[[rules]]\nid = 'x'\nall = ['a']\nseverity = 'fatal'\npolicy = 'p'\n"
+         "explanation = 'e'\n[concepts.a]\nen = ['a']\n", "severity must be"),
+        ("category = 'c'\n[[rules]]\nid = 'x'\nwhen = ['a']\n", "unknown rule key"),
+        ("[concepts.a]\nen = 5\n", "must be a list of strings"),
+        ('[concepts.a]\nen = ["\\u200b"]\n', "folds to nothing"),
+        ("not = toml = at all", "not valid UTF-8 TOML"),
+    ],
+)
+def test_mistakes_are_explained(content: str, message: str) -> None:
+    with pytest.raises(LexiconError) as raised:
+        build_lexicon([("mine.toml", content.encode())])
+    assert "mine.toml" in str(raised.value)
+    assert message in str(raised.value)
+
+
+def test_a_missing_extension_folder_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(LexiconError, match="is not a folder"):
+        load_lexicon(env={"MMTKIT_LEXICON_PATH": str(tmp_path / "nope")})
+
+
+def test_thai_terms_match_inside_words_latin_terms_only_whole_words() -> None:
+    matcher = Matcher(load_lexicon(env={}))
+    assert "contact_app" in matcher.analyse("แอดไลน์ร้านได้เลย").hits
+    assert "insult" not in matcher.analyse("a stupidity-free zone").hits
+    assert "insult" in matcher.analyse("so stupid!").hits

@@ -83,3 +83,9 @@ def test_thai_terms_match_inside_words_latin_terms_only_whole_words() -> None:
     assert "contact_app" in matcher.analyse("แอดไลน์ร้านได้เลย").hits
     assert "insult" not in matcher.analyse("a stupidity-free zone").hits
     assert "insult" in matcher.analyse("so stupid!").hits
+
+
+def test_every_rule_is_documented() -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs/compliance.md").read_text(encoding="utf-8")
+    missing = [r.rule_id for r in load_lexicon(env={}).rules if f"`{r.rule_id}`" not in page]
+    assert not missing, f"document these rules in docs/compliance.md: {missing}"

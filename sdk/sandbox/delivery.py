@@ -12,12 +12,15 @@ import functools
 import ssl
 import threading
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-import httpx
 from attrs import field, frozen
 
 from mmtkit.sandbox.config import WebhookFaultConfig
 from mmtkit.sandbox.faults import FaultPicker
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["Attempt", "Delivery", "Webhook"]
 
@@ -75,6 +78,8 @@ class Delivery:
         if delay:
             await asyncio.sleep(delay)
         made: list[Attempt] = []
+        import httpx  # only when webhooks are posted: keeps `mmtkit sandbox` start-up short
+
         async with httpx.AsyncClient(timeout=self._timeout, verify=_tls()) as client:
             for hook in hooks:
                 made.append(await self._post_one(client, url, hook, duplicate=False))
@@ -101,6 +106,8 @@ class Delivery:
     async def _post_one(
         self, client: httpx.AsyncClient, url: str, hook: Webhook, *, duplicate: bool
     ) -> Attempt:
+        import httpx  # already loaded by post()
+
         headers = {"Content-Type": "application/json", **hook.headers}
         try:
             response = await client.post(url, content=hook.body, headers=headers)

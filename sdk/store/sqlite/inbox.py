@@ -74,7 +74,7 @@ class SqliteInbox:
         headers: Mapping[str, str],
         received_at: datetime,
     ) -> InboxRow:
-        with self._db.write() as conn:
+        with self._db.statement() as conn:
             rows = conn.execute(
                 f"""INSERT INTO inbox (channel, body, headers, received_at, state)
                 VALUES (?, ?, ?, ?, 'pending') RETURNING {_ROW}""",

@@ -128,7 +128,7 @@ class SqliteOutbox:
         return None if row is None else _record(row)
 
     def _update(self, record_id: int, assignments: str, *params: object) -> OutboxRecord:
-        with self._db.write() as conn:
+        with self._db.statement() as conn:
             row = conn.execute(
                 f"UPDATE outbox SET {assignments} WHERE id = ? RETURNING {_COLUMNS}",
                 (*params, record_id),

@@ -42,10 +42,11 @@ from mmtkit.adapter import (
     SendPlan,
     Sent,
     Throttled,
+    check_base_url,
 )
 from mmtkit.capabilities import Capabilities, ImageFormat, ImageRules
 from mmtkit.conversation import Conversation
-from mmtkit.errors import ContentError, MalformedWebhook, SignatureError
+from mmtkit.errors import ConfigError, ContentError, MalformedWebhook, SignatureError
 from mmtkit.messages import (
     Channel,
     Content,
@@ -177,7 +178,10 @@ class AdapterConformance:
     @staticmethod
     def _check_request(request: HttpRequest, where: str) -> None:
         assert request.method in _METHODS, f"{where}: method {request.method!r}"
-        assert request.url.startswith("https://"), f"{where}: url must be https"
+        try:
+            check_base_url(request.url)
+        except ConfigError as exc:
+            raise AssertionError(f"{where}: {exc}") from None
         assert not (request.json is not None and request.form is not None), (
             f"{where}: json and form are exclusive"
         )

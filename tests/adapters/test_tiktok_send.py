@@ -203,6 +203,7 @@ def test_missing_token_and_wrong_channel_are_refused() -> None:
         ({"sandbox": True}, "https://sandbox-ads.tiktok.com/open_api/v1.3/business/message/send/"),
         ({"api_version": "v1.4"}, "https://business-api.tiktok.com/open_api/v1.4/business/message/send/"),
         ({"base_url": "https://proxy.example/tt"}, "https://proxy.example/tt/business/message/send/"),
+        ({"base_url": "http://127.0.0.1:8765/v1.3"}, "http://127.0.0.1:8765/v1.3/business/message/send/"),
     ],
 )
 def test_base_url_is_one_setting_away(settings: dict[str, Any], url: str) -> None:

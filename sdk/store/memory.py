@@ -21,7 +21,7 @@ from attrs import evolve, frozen
 from mmtkit.conversation import Conversation
 from mmtkit.messages import Channel
 from mmtkit.outbox import MemoryOutbox, OutboxRecord, OutboxState
-from mmtkit.store.base import CLAIMABLE, DEFAULT_LEASE, DEFAULT_MAX_ATTEMPTS
+from mmtkit.store.base import CLAIMABLE, DEFAULT_LEASE, DEFAULT_MAX_ATTEMPTS, Store
 from mmtkit.store.errors import (
     InvalidQuery,
     UnknownConversation,
@@ -557,3 +557,8 @@ class MemoryStore:
 
     def close(self) -> None:
         """Nothing to release; present so code can close any store."""
+
+
+def _conforms(store: MemoryStore) -> Store:
+    """mypy checks here that MemoryStore implements every Protocol of the interface."""
+    return store

@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 
+from mmtkit.store.base import Store
 from mmtkit.store.sqlite.connection import Database, Synchronous
 from mmtkit.store.sqlite.conversations import SqliteConversations, SqliteLabels
 from mmtkit.store.sqlite.inbox import SqliteInbox
@@ -99,3 +100,8 @@ class SqliteStore:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _conforms(store: SqliteStore) -> Store:
+    """mypy checks here that SqliteStore implements every Protocol of the interface."""
+    return store

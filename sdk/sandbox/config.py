@@ -70,6 +70,13 @@ def _sequence(_: object, attribute: Any, value: tuple[str, ...]) -> None:
         raise ValueError(f"{attribute.name} has unknown steps {bad}; allowed: {allowed}")
 
 
+def _statuses(_: object, attribute: Any, value: tuple[str, ...]) -> None:
+    known = ("sent", "delivered", "read", "failed")
+    bad = [status for status in value if status not in known]
+    if bad:
+        raise ValueError(f"{attribute.name} has unknown statuses {bad}; known: {', '.join(known)}")
+
+
 _positive = validators.gt(0)
 _positive_float = validators.gt(0.0)
 _non_negative = validators.ge(0.0)
@@ -149,7 +156,12 @@ class WhatsAppConfig:
     pair_rate: str = field(default="1 per 6 seconds", validator=_rate)
     window_hours: float = field(default=24.0, validator=_positive_float)
     max_text_chars: int = field(default=4096, validator=_positive)
-    statuses: tuple[str, ...] = field(default=("sent", "delivered"), converter=tuple)
+    statuses: tuple[str, ...] = field(
+        default=("sent", "delivered"), converter=tuple, validator=_statuses
+    )
+    # Meta added business-scoped user ids (contacts[].user_id, messages[].from_user_id) in
+    # April 2026; webhooks arrive both with and without them, so parsers must take both.
+    business_scoped_user_ids: bool = False
     webhook_url: str | None = None
 
 

@@ -7,6 +7,7 @@ milliseconds. Both signed with ``X-Hub-Signature-256`` over the raw body.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -68,7 +69,12 @@ def whatsapp_message(
     }
     if referral:
         message["referral"] = referral
-    value = {"contacts": [{"profile": {"name": name}, "wa_id": wa_id}], "messages": [message]}
+    contact: dict[str, Any] = {"profile": {"name": name}, "wa_id": wa_id}
+    if cfg.business_scoped_user_ids:
+        scoped = "bsuid." + hashlib.sha256(f"{phone_number_id}:{wa_id}".encode()).hexdigest()[:20]
+        contact["user_id"] = scoped
+        message["from_user_id"] = scoped
+    value = {"contacts": [contact], "messages": [message]}
     return _whatsapp(cfg, phone_number_id, "message", value)
 
 

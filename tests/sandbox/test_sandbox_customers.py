@@ -217,3 +217,18 @@ def test_an_unreachable_gateway_is_recorded_not_raised(receiver: Any) -> None:
         done = sb.customers.tiktok_message("hi")
     assert done.attempts[0].status is None
     assert done.attempts[0].error == "ConnectError"
+
+
+@pytest.mark.parametrize("scoped", [False, True], ids=["classic", "business-scoped-ids"])
+def test_whatsapp_webhooks_with_and_without_business_scoped_user_ids(
+    receiver: Any, scoped: bool
+) -> None:
+    config = {"gateway_url": receiver.url, "whatsapp": {"business_scoped_user_ids": scoped}}
+    with Sandbox(config) as sb:
+        sb.customers.whatsapp_message("Hi")
+    value = receiver.wait_for(1)[0].json()["entry"][0]["changes"][0]["value"]
+    [contact], [message] = value["contacts"], value["messages"]
+    assert ("user_id" in contact) is scoped
+    assert ("from_user_id" in message) is scoped
+    if scoped:
+        assert contact["user_id"] == message["from_user_id"]

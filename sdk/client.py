@@ -20,6 +20,7 @@ The last three carry the outbox record, which :meth:`retry` or :meth:`discard` c
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Mapping
@@ -97,7 +98,7 @@ class _ClientCore:
         self,
         channels: ChannelSetups,
         *,
-        outbox: Outbox | None,
+        outbox: Outbox | str | os.PathLike[str] | None,
         plugins: PluginManager | None,
         policy: PolicyConfig | None,
         retry: RetryPolicy | None,
@@ -111,7 +112,15 @@ class _ClientCore:
                 raise ConfigError(
                     f"channels[{channel.value!r}] has an adapter for {setup.adapter.channel.value}"
                 )
-        self.outbox: Outbox = outbox if outbox is not None else MemoryOutbox()
+        self._store: Any = None
+        self.outbox: Outbox
+        if isinstance(outbox, str | os.PathLike):
+            from mmtkit.store.sqlite import SqliteStore  # only when a durable outbox is asked for
+
+            self._store = SqliteStore(outbox)
+            self.outbox = self._store.outbox
+        else:
+            self.outbox = outbox if outbox is not None else MemoryOutbox()
         self.plugins = plugins if plugins is not None else PluginManager.with_entry_points()
         self.policy = PolicyEngine(self.plugins.hooks, policy)
         self.retry = retry if retry is not None else RetryPolicy()
@@ -239,6 +248,10 @@ class _ClientCore:
             replayed=replayed,
         )
 
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
     def restart(self, record_id: int) -> OutboxRecord:
         record = self.outbox.get(record_id)
         if record.state not in (OutboxState.FAILED, OutboxState.UNKNOWN):
@@ -323,13 +336,18 @@ def channels_from_settings(
 
 class MessagingClient:
     """Send messages and take webhooks, blocking. Use it as a context manager, or call
-    :meth:`close`. Every request has explicit timeouts (:class:`~mmtkit.transport.Timeouts`)."""
+    :meth:`close`. Every request has explicit timeouts (:class:`~mmtkit.transport.Timeouts`).
+
+    ``outbox``: a file path keeps the outbox in SQLite (durable: a restarted client resumes
+    it); an :class:`~mmtkit.outbox.Outbox` object is used as given; None keeps it in memory,
+    which is for tests and scripts only -- a crash loses what was not yet sent.
+    """
 
     def __init__(
         self,
         channels: ChannelSetups,
         *,
-        outbox: Outbox | None = None,
+        outbox: Outbox | str | os.PathLike[str] | None = None,
         plugins: PluginManager | None = None,
         policy: PolicyConfig | None = None,
         retry: RetryPolicy | None = None,
@@ -439,6 +457,7 @@ class MessagingClient:
 
     def close(self) -> None:
         self._executor.close()
+        self._core.close()
 
     def __enter__(self) -> Self:
         return self
@@ -459,7 +478,7 @@ class AsyncMessagingClient:
         self,
         channels: ChannelSetups,
         *,
-        outbox: Outbox | None = None,
+        outbox: Outbox | str | os.PathLike[str] | None = None,
         plugins: PluginManager | None = None,
         policy: PolicyConfig | None = None,
         retry: RetryPolicy | None = None,
@@ -563,6 +582,7 @@ class AsyncMessagingClient:
 
     async def aclose(self) -> None:
         await self._executor.aclose()
+        self._core.close()
 
     async def __aenter__(self) -> Self:
         return self

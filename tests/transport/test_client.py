@@ -402,3 +402,25 @@ def test_async_client_delivers_the_same_way(
     assert all(r.state is OutboxState.SENT for r in receipts)
     assert len({d["text"]["body"] for d in platform.delivered}) == 20
     assert sum(r.possible_duplicate for r in receipts) == 1
+
+
+def test_a_path_gives_a_durable_sqlite_outbox(
+    setup_factory: Factory, empty_plugins: PluginManager, fast_retry: RetryPolicy, tmp_path: Any
+) -> None:
+    from mmtkit.store.sqlite import SqliteStore
+
+    platform = ScriptedTikTok()
+    path = tmp_path / "outbox.sqlite3"
+    with MessagingClient(
+        {"tiktok": setup_factory()},
+        plugins=empty_plugins,
+        retry=fast_retry,
+        outbox=path,
+        http_client=httpx.Client(transport=httpx.MockTransport(platform)),
+    ) as c:
+        receipt = c.send(conversation(), Text("kept on disk"), idempotency_key="disk-1")
+    with SqliteStore(path) as store:
+        record = store.outbox.get_by_key("disk-1")
+    assert record is not None
+    assert record.state is OutboxState.SENT
+    assert record.platform_message_id == receipt.platform_message_id

@@ -416,6 +416,7 @@ def test_a_path_gives_a_durable_sqlite_outbox(
         plugins=empty_plugins,
         retry=fast_retry,
         outbox=path,
+        now=lambda: T0,
         http_client=httpx.Client(transport=httpx.MockTransport(platform)),
     ) as c:
         receipt = c.send(conversation(), Text("kept on disk"), idempotency_key="disk-1")

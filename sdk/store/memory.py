@@ -558,6 +558,12 @@ class MemoryStore:
     def close(self) -> None:
         """Nothing to release; present so code can close any store."""
 
+    def __enter__(self) -> MemoryStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 def _conforms(store: MemoryStore) -> Store:
     """mypy checks here that MemoryStore implements every Protocol of the interface."""

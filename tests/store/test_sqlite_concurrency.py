@@ -11,19 +11,22 @@ import sys
 import threading
 import time
 from collections import Counter
+from contextlib import nullcontext
 from pathlib import Path
+
+import pytest
 
 from mmtkit.messages import Channel, Text
 from mmtkit.outbox import Guarantee, OutboxState
-from mmtkit.store import Direction, InboxState, LoggedMessage, SqliteStore
+from mmtkit.store import Direction, InboxState, LoggedMessage, MemoryStore, SqliteStore, Store
 
 from .conftest import T0
 
 ROWS = 240
 
 
-def fill(path: Path) -> None:
-    with SqliteStore(path) as store, store.transaction():
+def fill(store: Store) -> None:
+    with store.transaction():
         for i in range(ROWS):
             store.inbox.append(channel="tiktok", body=b"%d" % i, headers={}, received_at=T0)
             store.outbox.add(
@@ -44,15 +47,24 @@ def assert_each_claimed_once(claims: list[list[int]]) -> None:
     assert sum(1 for claimed in claims if claimed) >= 2, "only one claimer got work"
 
 
-def test_threads_with_their_own_connections_claim_each_row_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["own sqlite connections", "one shared sqlite store", "memory"])
+def test_threads_claim_each_row_once(tmp_path: Path, how: str) -> None:
     path = tmp_path / "s.db"
-    fill(path)
+    shared: Store | None = None
+    if how == "memory":
+        shared = MemoryStore()
+        fill(shared)
+    else:
+        with SqliteStore(path) as store:
+            fill(store)
+        if how == "one shared sqlite store":
+            shared = SqliteStore(path)
     start = threading.Barrier(4)
     inbox_claims: list[list[int]] = [[] for _ in range(4)]
     outbox_claims: list[list[int]] = [[] for _ in range(4)]
 
     def work(n: int) -> None:
-        with SqliteStore(path) as store:
+        with nullcontext(shared) if shared is not None else SqliteStore(path) as store:
             start.wait()
             while True:
                 rows = store.inbox.claim(T0, limit=3)
@@ -68,6 +80,8 @@ def test_threads_with_their_own_connections_claim_each_row_once(tmp_path: Path) 
         thread.start()
     for thread in threads:
         thread.join()
+    if shared is not None:
+        shared.close()
     assert_each_claimed_once(inbox_claims)
     assert_each_claimed_once(outbox_claims)
 
@@ -98,7 +112,8 @@ print(json.dumps({"inbox": inbox, "outbox": outbox}))
 
 def test_processes_claim_each_row_once(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
-    fill(path)
+    with SqliteStore(path) as store:
+        fill(store)
     peers = 3
     procs = [
         subprocess.Popen(

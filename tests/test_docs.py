@@ -11,7 +11,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
-PAGES = ["README.md", "docs/index.md", "docs/concepts.md", "docs/writing-a-plugin.md"]
+PAGES = [
+    "README.md",
+    "docs/index.md",
+    "docs/concepts.md",
+    "docs/writing-a-plugin.md",
+    "docs/sending.md",
+]
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -189,7 +189,17 @@ def test_the_vcr_fixture_fails_clearly_without_vcrpy(tmp_path: Path) -> None:
         "import sys\nsys.modules['vcr'] = None\n\ndef test_it(mmtkit_vcr):\n    pass\n"
     )
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:hypothesispytest",
+            str(tmp_path),
+        ],
         cwd=tmp_path,
         capture_output=True,
         text=True,

@@ -232,3 +232,12 @@ def test_whatsapp_webhooks_with_and_without_business_scoped_user_ids(
     assert ("from_user_id" in message) is scoped
     if scoped:
         assert contact["user_id"] == message["from_user_id"]
+
+
+def test_the_pytest_fixture_sandbox_can_be_pointed_at_a_gateway_later(
+    mmtkit_sandbox: Sandbox, receiver: Any
+) -> None:
+    assert mmtkit_sandbox.customers.tiktok_message("before").attempts == ()
+    mmtkit_sandbox.set_gateway(receiver.url)
+    assert mmtkit_sandbox.customers.tiktok_message("after").attempts[0].status == 200
+    assert content(receiver.wait_for(1)[0])["text"] == {"body": "after"}

@@ -64,8 +64,10 @@ def _price(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
     tolerance = float(default_matcher().lexicon.setting(CATEGORY, "price_tolerance", 0.01))
     if ad.price is not None and analysis.money:
         price = float(ad.price)
-        matching = [m for m in analysis.money if _amounts_near(price, m.amount, tolerance)]
-        others = [m for m in analysis.money if not _amounts_near(price, m.amount, tolerance)]
+        # "RM39, not RM19 like the video said": a negated ad price is not a match.
+        matching = [m for m in analysis.money if _amounts_near(price, m.amount, tolerance)
+                    and not analysis.negated((m.start, m.end))]
+        others = [m for m in analysis.money if m not in matching]
         if not matching:
             yield CHECK.finding("price", [(m.start, m.end) for m in others])
             return

@@ -102,10 +102,13 @@ class HttpResponse:
     body: bytes = b""
 
     def header(self, name: str) -> str | None:
+        value = self.headers.get(name)  # case-insensitive already for httpx.Headers
+        if value is not None:
+            return value
         lowered = name.lower()
-        for key, value in self.headers.items():
+        for key, found in self.headers.items():
             if key.lower() == lowered:
-                return value
+                return found
         return None
 
 

@@ -423,6 +423,20 @@ class MessagingClient:
         delivered = self._executor.run(deliver(self._core.context(record.channel), record))
         return self._core.receipt(delivered, conversation, decision)
 
+    def enqueue(
+        self, conversation: Conversation, content: Content, *, idempotency_key: str | None = None,
+        guarantee: Guarantee | str = Guarantee.AT_LEAST_ONCE, agent: str | None = None,
+        automatic: bool = False, policy_context: PolicyContext | None = None,
+    ) -> OutboxRecord:
+        """Run every check ``send`` runs and record the message ``pending``, without sending:
+        :meth:`resume` (or a gateway's sender) delivers it. Inside a store transaction this
+        makes "accept a reply" part of the same unit of work as the rest."""
+        record, _, _ = self._core.accept(
+            conversation, content, idempotency_key=idempotency_key, guarantee=Guarantee(guarantee),
+            agent=agent, automatic=automatic, policy_context=policy_context,
+        )
+        return record
+
     def resume(self) -> list[OutboxRecord]:
         """Finish what a crashed or stopped client left: ``pending`` records are sent,
         interrupted ones follow their guarantee. Returns the final records."""
@@ -551,6 +565,17 @@ class AsyncMessagingClient:
             return self._core.receipt(record, conversation, decision, replayed=True)
         delivered = await self._executor.run(deliver(self._core.context(record.channel), record))
         return self._core.receipt(delivered, conversation, decision)
+
+    def enqueue(
+        self, conversation: Conversation, content: Content, *, idempotency_key: str | None = None,
+        guarantee: Guarantee | str = Guarantee.AT_LEAST_ONCE, agent: str | None = None,
+        automatic: bool = False, policy_context: PolicyContext | None = None,
+    ) -> OutboxRecord:
+        record, _, _ = self._core.accept(
+            conversation, content, idempotency_key=idempotency_key, guarantee=Guarantee(guarantee),
+            agent=agent, automatic=automatic, policy_context=policy_context,
+        )
+        return record
 
     async def resume(self) -> list[OutboxRecord]:
         done = []

@@ -78,8 +78,10 @@ class Analysis:
             return False
         start = hit[0]
         clause = self.unit("clause", start)
+        # A cue counts when it starts before the hit: "never share", and also phrases that
+        # contain the word they negate ("no cost", "no payment").
         return any(
-            end <= start and start - end <= _NEGATION_REACH and self.unit("clause", s) == clause
+            s < start and start - end <= _NEGATION_REACH and self.unit("clause", s) == clause
             for s, end in cues
         )
 

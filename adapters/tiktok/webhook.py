@@ -122,12 +122,14 @@ def _time(value: Any, where: str, *, scale: float) -> datetime:
 
 
 def _load(body: bytes) -> Object:
+    # Webhook JSON is UTF-8 (RFC 8259 §8.1); decoding it directly skips json.loads' guess
+    # among UTF-8/16/32. Other encodings fail below as MalformedWebhook.
     try:
-        document = json.loads(body)
+        document = _decode(body.decode("utf-8"))
     except RecursionError:
         raise MalformedWebhook("webhook body is nested too deeply to be a TikTok event") from None
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-        raise MalformedWebhook(f"webhook body is not JSON: {type(exc).__name__}") from None
+        raise MalformedWebhook(f"webhook body is not UTF-8 JSON: {type(exc).__name__}") from None
     return _object(document, "webhook body")
 
 

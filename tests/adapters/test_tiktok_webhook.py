@@ -315,8 +315,9 @@ def _with(name: str, **content_changes: Any) -> bytes:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (b"", "not JSON"),
-        (b"\xff\xfe\x00", "not JSON"),
+        (b"", "not UTF-8 JSON"),
+        (b"\xff\xfe\x00", "not UTF-8 JSON"),
+        ("{}".encode("utf-16"), "not UTF-8 JSON"),
         (b"[1, 2]", "must be a JSON object"),
         (b'{"event": "im_receive_msg"}', "create_time"),
         (b'{"event": 5, "create_time": 1}', "event must be"),

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from mmtkit.sandbox import Sandbox, SandboxConfig
 from mmtkit.sandbox.config import FaultConfig
 from mmtkit.sandbox.faults import FaultPicker
+from mmtkit.sandbox.inmemory import InMemorySandbox
 
 DEFAULTS = SandboxConfig()
 BUSINESS = "sandbox-business"
@@ -53,16 +54,30 @@ def test_a_server_error_is_a_5xx_and_nothing_is_recorded(
     assert not sandbox.ledger.entries(direction="outbound")
 
 
-def test_a_throttle_fault_answers_like_the_platform(sandbox: Sandbox, http: httpx.Client) -> None:
-    sandbox.set_faults("tiktok.send", sequence=["throttle"])
-    assert send(sandbox, http, opened(sandbox)).json()["code"] == 40100
-    sandbox.set_faults("whatsapp.send", sequence=["throttle"])
-    response = http.post(
-        f"{sandbox.graph_base_url}v21.0/{PHONE_ID}/messages",
-        headers=WA_AUTH,
-        json={"messaging_product": "whatsapp", "to": "1", "type": "text", "text": {"body": "x"}},
-    )
-    assert response.json()["error"]["code"] == 130429
+THROTTLED = [
+    ("tiktok.send", "/open_api/v1.3/business/message/send/", lambda r: r.json()["code"], 40100),
+    (
+        "tiktok.media_upload",
+        "/open_api/v1.3/business/message/media/upload/",
+        lambda r: r.json()["code"],
+        40100,
+    ),
+    ("tiktok.events", "/open_api/v1.3/event/track/", lambda r: r.json()["code"], 40100),
+    ("whatsapp.send", f"/v21.0/{PHONE_ID}/messages", lambda r: r.json()["error"]["code"], 130429),
+    ("messenger.send", "/v21.0/me/messages", lambda r: r.json()["error"]["code"], 613),
+    ("meta.events", "/v21.0/300000000000001/events", lambda r: r.json()["error"]["code"], 4),
+]
+
+
+@pytest.mark.parametrize(
+    ("route", "path", "read", "expected"), THROTTLED, ids=[t[0] for t in THROTTLED]
+)
+def test_a_throttle_fault_answers_like_the_platform(
+    route: str, path: str, read: Any, expected: int
+) -> None:
+    client = InMemorySandbox({"faults": {route: {"sequence": ["throttle"]}}})
+    assert read(client.post(path, json={})) == expected
+    assert not client.emulator.ledger.entries()
 
 
 def test_a_dropped_connection_breaks_the_response(sandbox: Sandbox, http: httpx.Client) -> None:

@@ -106,12 +106,19 @@ class JsonFileCredentials:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        self._cached: tuple[tuple[int, int, int], TokenSet] | None = None
 
     def __repr__(self) -> str:
         return f"JsonFileCredentials({str(self.path)!r})"
 
     def current(self) -> TokenSet:
+        """The stored tokens. The file is read again only when it changed (every send asks
+        for the token; a stat is much cheaper than a read and a parse)."""
         try:
+            info = os.stat(self.path)
+            key = (info.st_mtime_ns, info.st_size, info.st_ino)
+            if self._cached is not None and self._cached[0] == key:
+                return self._cached[1]
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise CredentialsError(
@@ -119,7 +126,9 @@ class JsonFileCredentials:
             ) from None
         except OSError as exc:
             raise CredentialsError(f"cannot read token file {self.path}: {exc}") from None
-        return _tokens_from_json(text, self.path)
+        tokens = _tokens_from_json(text, self.path)
+        self._cached = (key, tokens)
+        return tokens
 
     def save(self, tokens: TokenSet) -> None:
         document = {

@@ -134,6 +134,14 @@ def test_file_store_round_trips_privately_and_leaves_no_temporary_files(tmp_path
     assert "act.1" not in repr(store)
 
 
+def test_file_store_sees_a_pair_written_by_another_process(tmp_path: Path) -> None:
+    ours = JsonFileCredentials(tmp_path / "biz.json")
+    ours.save(TokenSet(access_token="act.1", refresh_token="rft.1"))
+    assert ours.current().access_token == "act.1"
+    JsonFileCredentials(tmp_path / "biz.json").save(TokenSet(access_token="act.2"))
+    assert ours.current().access_token == "act.2"
+
+
 def test_a_crash_while_saving_keeps_the_previous_pair(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

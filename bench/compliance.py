@@ -4,9 +4,10 @@
 
 What it measures, all in one process on one core:
 
-* **throughput** — every default check together (all ``mmtkit`` entry points, through the
-  policy engine exactly as a send would), over every corpus message, with the shared analysis
-  cache cleared before each message so nothing is reused between messages;
+* **throughput** — in CPU time of this process (one core), so a busy shared machine does
+  not distort it (wall clock is printed too); every default check together (all ``mmtkit``
+  entry points, through the policy engine exactly as a send would), over every corpus
+  message, with the shared analysis cache cleared before each message so nothing is reused;
 * the **baseline** — one ``re.search`` with a single compiled 50-word alternation over the
   same messages in the same run, and the ratio between the two;
 * **latency** — p50/p99 per message;
@@ -90,38 +91,43 @@ def main(argv: list[str] | None = None) -> int:
         engine.check_outbound(content, context)
 
     clear = matcher.analyse.cache_clear
-    latencies: list[int] = []
-    started = time.perf_counter()
+    latencies: list[int] = []  # CPU time of this thread per message
+    wall_latencies: list[int] = []
+    started, cpu_started = time.perf_counter(), time.process_time()
     for _ in range(args.rounds):
         for content, context in items:
             clear()
-            t0 = time.perf_counter_ns()
+            t0, w0 = time.thread_time_ns(), time.perf_counter_ns()
             engine.check_outbound(content, context)
-            latencies.append(time.perf_counter_ns() - t0)
-    checks_seconds = time.perf_counter() - started
+            latencies.append(time.thread_time_ns() - t0)
+            wall_latencies.append(time.perf_counter_ns() - w0)
+    checks_seconds = time.process_time() - cpu_started
+    checks_wall = time.perf_counter() - started
     messages = args.rounds * len(items)
 
     pattern = re.compile("|".join(re.escape(w) for w in BASELINE_WORDS), re.IGNORECASE)
     texts = [content.body for content, _ in items]
-    started = time.perf_counter()
+    cpu_started = time.process_time()
     for _ in range(args.rounds):
         for text in texts:
             pattern.search(text)
-    baseline_seconds = time.perf_counter() - started
+    baseline_seconds = time.process_time() - cpu_started
 
     clean_items = [(c, x) for (c, x), line in zip(items, lines, strict=True) if not line.labels]
-    started = time.perf_counter()
+    cpu_started = time.process_time()
     for _ in range(args.rounds):
         for content, context in clean_items:
             clear()
             engine.check_outbound(content, context)
-    clean_per_second = args.rounds * len(clean_items) / (time.perf_counter() - started)
+    clean_per_second = args.rounds * len(clean_items) / (time.process_time() - cpu_started)
 
     per_second = messages / checks_seconds
     baseline_per_second = messages / baseline_seconds
     latencies.sort()
     p50 = latencies[len(latencies) // 2] / 1000
     p99 = latencies[int(len(latencies) * 0.99) - 1] / 1000
+    wall_latencies.sort()
+    wall_p99 = wall_latencies[int(len(wall_latencies) * 0.99) - 1] / 1000
 
     context = PolicyContext(channel=Channel.TIKTOK_SHOP)
     megabyte = (" ".join(texts) * (1 + 1_000_000 // max(1, len(" ".join(texts)))))[:1_000_000]
@@ -137,14 +143,17 @@ def main(argv: list[str] | None = None) -> int:
     linear_ms = _time_ms(lambda: matcher._analyse(megabyte))
 
     print(f"corpus: {args.corpus} ({len(items)} messages x {args.rounds} rounds)")
+    print("throughput is CPU time of this process (one core), so other load on the machine "
+          f"does not count; wall clock: {messages / checks_wall:,.0f} messages/s")
     met = "ok" if per_second >= TARGET_PER_SECOND else "MISSED"
     print(f"all default checks: {per_second:,.0f} messages/s (target {TARGET_PER_SECOND:,}: {met})")
     print(f"clean messages only (most real traffic): {clean_per_second:,.0f} messages/s")
     print(f"baseline (one re.search, 50-word alternation): {baseline_per_second:,.0f} messages/s")
     print(f"ratio checks/baseline: {per_second / baseline_per_second:.4f} "
           f"(the checks take {baseline_per_second / per_second:,.0f}x the baseline's time)")
-    print(f"latency per message: p50 {p50:.1f} us, p99 {p99:.1f} us "
-          f"(budget {P99_BUDGET_US:.0f} us: {'ok' if p99 <= P99_BUDGET_US else 'MISSED'})")
+    print(f"latency per message (CPU): p50 {p50:.1f} us, p99 {p99:.1f} us "
+          f"(budget {P99_BUDGET_US:.0f} us: {'ok' if p99 <= P99_BUDGET_US else 'MISSED'}); "
+          f"wall-clock p99 {wall_p99:.1f} us")
     for name, ms in worst.items():
         verdict = "ok" if ms <= BUDGET_MS else "MISSED"
         print(f"worst case {name:<34} {ms:8.2f} ms  ({verdict}, budget {BUDGET_MS:.0f} ms)")
@@ -154,11 +163,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps({
             "messages_per_second": round(per_second, 1),
+            "wall_messages_per_second": round(messages / checks_wall, 1),
             "clean_messages_per_second": round(clean_per_second, 1),
             "baseline_messages_per_second": round(baseline_per_second, 1),
             "ratio": round(per_second / baseline_per_second, 5),
             "p50_us": round(p50, 1),
             "p99_us": round(p99, 1),
+            "wall_p99_us": round(wall_p99, 1),
             "worst_case_ms": {k: round(v, 2) for k, v in worst.items()},
             "full_1mb_analysis_ms": round(linear_ms, 1),
         }, sort_keys=True))

@@ -284,6 +284,9 @@ def _starts_spaced(text: str) -> bool:
 
 
 def _may_be_leet(text: str) -> bool:
+    if not ("0" in text or "1" in text or "3" in text or "4" in text or "5" in text
+            or "7" in text):  # six searches in C beat any regex here
+        return False
     for digit in _LEET_DIGIT.finditer(text):
         i = digit.start()
         if (i > 0 and text[i - 1].isalpha()) or (i + 1 < len(text) and text[i + 1].isalpha()):

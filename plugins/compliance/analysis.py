@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
-from functools import cached_property, lru_cache
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
+from typing import Any, Generic, TypeVar
 
 import ahocorasick  # type: ignore[import-not-found]
 
@@ -41,6 +41,25 @@ _CLAUSE_END = re.compile(
 )
 
 Range = tuple[int, int]
+_T = TypeVar("_T")
+
+
+class _lazy(Generic[_T]):
+    """``functools.cached_property`` without its per-access lock (Python 3.11 takes one):
+    computed on first access, then a plain instance attribute. An analysis belongs to one
+    message and is never shared across threads while it is being filled."""
+
+    def __init__(self, function: Callable[[Any], _T]) -> None:
+        self.function = function
+        self.name = function.__name__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> _T:
+        value = self.function(instance)
+        instance.__dict__[self.name] = value
+        return value
 
 
 class Analysis:
@@ -56,11 +75,11 @@ class Analysis:
     def text(self) -> str:
         return self.normalized.text
 
-    @cached_property
+    @_lazy
     def _sentence_ends(self) -> list[int]:
         return [m.end() for m in _SENTENCE_END.finditer(self.text)]
 
-    @cached_property
+    @_lazy
     def _clause_ends(self) -> list[int]:
         return [m.end() for m in _CLAUSE_END.finditer(self.text)]
 
@@ -92,27 +111,27 @@ class Analysis:
 
     # -- entities, on first use -------------------------------------------------------------
 
-    @cached_property
+    @_lazy
     def urls(self) -> list[entities.Found]:
         return entities.urls(self.normalized.folded)
 
-    @cached_property
+    @_lazy
     def emails(self) -> list[entities.Found]:
         return entities.emails(self.normalized.folded)
 
-    @cached_property
+    @_lazy
     def handles(self) -> list[entities.Found]:
         return entities.handles(self.normalized.folded)
 
-    @cached_property
+    @_lazy
     def phones(self) -> list[entities.Found]:
         return entities.phone_numbers(self.normalized.folded)
 
-    @cached_property
+    @_lazy
     def money(self) -> list[entities.Money]:
         return entities.money(self.normalized.folded)
 
-    @cached_property
+    @_lazy
     def files(self) -> list[entities.Found]:
         return entities.executable_files(self.normalized.folded)
 

@@ -139,7 +139,8 @@ def handles(text: str) -> list[Found]:
 
 def has_digit(text: str) -> bool:
     """Faster than any regex for the common case: ten substring searches in C."""
-    return any(d in text for d in "0123456789")
+    return ("0" in text or "1" in text or "2" in text or "3" in text or "4" in text
+            or "5" in text or "6" in text or "7" in text or "8" in text or "9" in text)
 
 
 def _is_phone(candidate: str) -> bool:

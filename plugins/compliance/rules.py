@@ -74,19 +74,31 @@ class RuleIndex:
 
     def __init__(self, rules: Iterable[RuleSpec], direction: str) -> None:
         self.direction = direction
-        self._rules = [(r, frozenset(r.all)) for r in rules
-                       if not r.python and r.direction == direction]
+        # Each rule is filed under the last concept it needs (the specific one: "credential"
+        # in ["request", "credential"]), so a message only visits the rules whose specific
+        # concept occurs in it, in lexicon order.
+        self._by_trigger: dict[str, list[tuple[int, RuleSpec, frozenset[str]]]] = {}
+        for order, rule in enumerate(rules):
+            if not rule.python and rule.direction == direction:
+                self._by_trigger.setdefault(rule.all[-1], []).append(
+                    (order, rule, frozenset(rule.all))
+                )
 
     def findings(self, analysis: Analysis) -> dict[str, list[Finding]]:
         cached = analysis.memo.get(self.direction)
         if cached is not None:
             return cached  # type: ignore[no-any-return]
         present = analysis.hits.keys()
+        candidates = [
+            entry
+            for concept in present
+            for entry in self._by_trigger.get(concept, ())
+            if entry[2] <= present
+        ]
         by_category: dict[str, list[Finding]] = {}
-        for rule, needed in self._rules:
-            if needed <= present:
-                finding = evaluate(rule, analysis)
-                if finding is not None:
-                    by_category.setdefault(rule.category, []).append(finding)
+        for _, rule, _ in sorted(candidates, key=lambda e: e[0]):
+            finding = evaluate(rule, analysis)
+            if finding is not None:
+                by_category.setdefault(rule.category, []).append(finding)
         analysis.memo[self.direction] = by_category
         return by_category

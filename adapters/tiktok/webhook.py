@@ -168,6 +168,8 @@ def parse(body: bytes, *, account_id: str | None) -> list[InboundEvent]:
         raise MalformedWebhook(f"{event}: {exc}") from None
     except (TypeError, ValueError) as exc:  # a value the event types refuse
         raise MalformedWebhook(f"{event}: {exc}") from None
+    except RecursionError:  # decoded just under the limit, too deep to re-encode or check
+        raise MalformedWebhook(f"{event}: nested too deeply") from None
 
 
 # --- the parties and the direction --------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -338,6 +339,29 @@ def _with(name: str, **content_changes: Any) -> bytes:
 def test_malformed_bodies_say_what_is_wrong(body: bytes, message: str) -> None:
     with pytest.raises(MalformedWebhook, match=message):
         adapter().parse_webhook(body)
+
+
+def test_nesting_just_under_the_recursion_limit_is_malformed_or_kept_never_a_crash() -> None:
+    # json decodes a little deeper than it re-encodes: sweep the boundary, from two depths
+    # of the caller's stack.
+    def sweep() -> None:
+        limit = sys.getrecursionlimit()
+        for depth in range(limit - 80, limit + 5):
+            deep = "[" * depth + "]" * depth
+            for body in (
+                f'{{"event": "x", "create_time": 1, "deep": {deep}}}',
+                f'{{"event": "im_send_msg", "create_time": 1, "content": {deep}}}',
+            ):
+                _outcome(body.encode())
+
+    def deeper(frames: int) -> None:
+        if frames:
+            deeper(frames - 1)
+        else:
+            sweep()
+
+    sweep()
+    deeper(30)
 
 
 json_values = st.recursive(

@@ -33,7 +33,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
 
 from attrs import field, frozen
 
@@ -313,10 +312,3 @@ def normalize(text: str) -> Normalized:
 def normalize_term(term: str) -> str:
     """The form a lexicon term must have to match :attr:`Normalized.text`."""
     return normalize(term).text
-
-
-def spans_to_original(
-    normalized: Normalized, ranges: Sequence[tuple[int, int]]
-) -> list[tuple[int, int]]:
-    """Map several ranges of the normalised text back to the original at once."""
-    return [normalized.to_original(start, end) for start, end in ranges]

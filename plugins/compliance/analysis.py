@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
@@ -176,10 +176,6 @@ class Matcher:
                 elif len(found) < 64:  # enough to decide; bounds work on huge texts
                     found.append((start, end))
         return Analysis(normalized, hits)
-
-
-def first_per_concept(ranges: Sequence[Sequence[Range]]) -> list[Range]:
-    return [r[0] for r in ranges if r]
 
 
 @lru_cache(maxsize=1)

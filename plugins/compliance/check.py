@@ -9,7 +9,6 @@ phone numbers, the ad creative, history), and exposes ``mmt_check_outbound``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from importlib import metadata
 
 from mmtkit.messages import Content, Image, InboundEvent, MessageReceived, Text
 from mmtkit.plugins.compliance.analysis import Analysis, Range, default_matcher
@@ -40,20 +39,12 @@ def text_of_event(event: InboundEvent) -> str | None:
     return event.text if isinstance(event, MessageReceived) else None
 
 
-def _version() -> str | None:
-    try:
-        return metadata.version("mmtkit")
-    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
-        return None
-
-
 class CategoryCheck:
     """Runs the lexicon rules of one category, plus its Python rules, on one message."""
 
     def __init__(self, category: str, python_rules: Iterable[PythonRule] = ()) -> None:
         self.category = category
         self.plugin = f"mmtkit.plugins.compliance.{category}"
-        self.version = _version()
         self._python_rules = tuple(python_rules)
 
     def finding(self, rule_suffix: str, ranges: Iterable[Range]) -> Finding:

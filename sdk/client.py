@@ -385,6 +385,11 @@ class MessagingClient:
     def outbox(self) -> Outbox:
         return self._core.outbox
 
+    @property
+    def policy(self) -> PolicyEngine:
+        """The compliance engine ``send`` consults (also for inbound checks)."""
+        return self._core.policy
+
     def check(
         self,
         conversation: Conversation,
@@ -424,16 +429,27 @@ class MessagingClient:
         return self._core.receipt(delivered, conversation, decision)
 
     def enqueue(
-        self, conversation: Conversation, content: Content, *, idempotency_key: str | None = None,
-        guarantee: Guarantee | str = Guarantee.AT_LEAST_ONCE, agent: str | None = None,
-        automatic: bool = False, policy_context: PolicyContext | None = None,
+        self,
+        conversation: Conversation,
+        content: Content,
+        *,
+        idempotency_key: str | None = None,
+        guarantee: Guarantee | str = Guarantee.AT_LEAST_ONCE,
+        agent: str | None = None,
+        automatic: bool = False,
+        policy_context: PolicyContext | None = None,
     ) -> OutboxRecord:
         """Run every check ``send`` runs and record the message ``pending``, without sending:
         :meth:`resume` (or a gateway's sender) delivers it. Inside a store transaction this
         makes "accept a reply" part of the same unit of work as the rest."""
         record, _, _ = self._core.accept(
-            conversation, content, idempotency_key=idempotency_key, guarantee=Guarantee(guarantee),
-            agent=agent, automatic=automatic, policy_context=policy_context,
+            conversation,
+            content,
+            idempotency_key=idempotency_key,
+            guarantee=Guarantee(guarantee),
+            agent=agent,
+            automatic=automatic,
+            policy_context=policy_context,
         )
         return record
 
@@ -529,6 +545,11 @@ class AsyncMessagingClient:
     def outbox(self) -> Outbox:
         return self._core.outbox
 
+    @property
+    def policy(self) -> PolicyEngine:
+        """The compliance engine ``send`` consults (also for inbound checks)."""
+        return self._core.policy
+
     def check(
         self,
         conversation: Conversation,
@@ -567,13 +588,24 @@ class AsyncMessagingClient:
         return self._core.receipt(delivered, conversation, decision)
 
     def enqueue(
-        self, conversation: Conversation, content: Content, *, idempotency_key: str | None = None,
-        guarantee: Guarantee | str = Guarantee.AT_LEAST_ONCE, agent: str | None = None,
-        automatic: bool = False, policy_context: PolicyContext | None = None,
+        self,
+        conversation: Conversation,
+        content: Content,
+        *,
+        idempotency_key: str | None = None,
+        guarantee: Guarantee | str = Guarantee.AT_LEAST_ONCE,
+        agent: str | None = None,
+        automatic: bool = False,
+        policy_context: PolicyContext | None = None,
     ) -> OutboxRecord:
         record, _, _ = self._core.accept(
-            conversation, content, idempotency_key=idempotency_key, guarantee=Guarantee(guarantee),
-            agent=agent, automatic=automatic, policy_context=policy_context,
+            conversation,
+            content,
+            idempotency_key=idempotency_key,
+            guarantee=Guarantee(guarantee),
+            agent=agent,
+            automatic=automatic,
+            policy_context=policy_context,
         )
         return record
 

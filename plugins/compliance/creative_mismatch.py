@@ -30,7 +30,7 @@ _PERCENT = re.compile(r"(?<![\d.,])(\d{1,3})\s?%")
 _EXTRA_REACH = 30
 # A business introducing itself: "this is X", "welcome to X", "from X", "ng X", "de X"...
 _INTRO = re.compile(
-    r"(?:\b(?:this is|welcome to|reaching out to|contacting|messaging|from|at|with|ng|dari|"
+    r"(?:\b(?i:this is|welcome to|reaching out to|contacting|messaging|from|at|with|ng|dari|"
     r"daripada|từ|bên|de|do|da|del|of|by|ini|aqui é|somos|kami)\s+|จาก|ร้าน)"
     r"((?:[A-Z][\w'&\-]*|[A-Z]{2,})(?:\s+(?:[A-Z][\w'&\-]*|&)){0,3})"
 )

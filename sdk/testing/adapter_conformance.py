@@ -23,6 +23,7 @@ must parse, deterministically) and :meth:`~AdapterConformance.conversation`. Nee
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -278,6 +279,26 @@ class AdapterConformance:
     ) -> None:
         body = json.dumps(document).encode()
         assert _parse_or_malformed(adapter, body) == _parse_or_malformed(adapter, body)
+
+    def test_json_nested_near_the_recursion_limit_raises_only_malformed_webhook(
+        self, adapter: Adapter
+    ) -> None:
+        # The json module decodes a little deeper than Python code can then walk or
+        # re-encode: the boundary is where a stray RecursionError hides.
+        # Samples carry the deep value as an extra key, so the adapter's real path runs.
+        samples = [
+            document
+            for document in (json.loads(body) for body in self.webhook_samples(adapter))
+            if isinstance(document, dict)
+        ]
+        limit = sys.getrecursionlimit()
+        for depth in range(limit - 300, limit + 5):
+            arrays = "[" * depth + "]" * depth
+            objects = '{"a":' * depth + "1" + "}" * depth
+            bodies = [arrays, objects, f'{{"object": "x", "entry": {arrays}}}']
+            bodies += [json.dumps(doc)[:-1] + f', "mmtkit_deep": {arrays}}}' for doc in samples]
+            for body in bodies:
+                _parse_or_malformed(adapter, body.encode())
 
     def test_sample_webhooks_parse_into_events_deterministically(self, adapter: Adapter) -> None:
         for body in self.webhook_samples(adapter):

@@ -346,7 +346,7 @@ def test_nesting_just_under_the_recursion_limit_is_malformed_or_kept_never_a_cra
     # of the caller's stack.
     def sweep() -> None:
         limit = sys.getrecursionlimit()
-        for depth in range(limit - 80, limit + 5):
+        for depth in range(limit - 300, limit + 5):
             deep = "[" * depth + "]" * depth
             for body in (
                 f'{{"event": "x", "create_time": 1, "deep": {deep}}}',

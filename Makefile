@@ -15,8 +15,8 @@ install: $(UV)
 	$(UV) sync --frozen --inexact --quiet --python $(BIN)/python
 
 demo: install
-	$(BIN)/mmtkit plugins
-	$(BIN)/python examples/foundation_tour.py
+	mkdir -p build
+	$(BIN)/mmtkit demo --app examples/shop_assistant.py --report build/demo-report.json
 
 test: install
 	$(BIN)/pytest -q

@@ -170,6 +170,60 @@ def inspect_webhook_command(
     click.echo(json.dumps([event_summary(e) for e in events], indent=2, ensure_ascii=False))
 
 
+@click.command("demo")
+@click.option(
+    "--app",
+    "app",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("examples/shop_assistant.py"),
+    show_default=True,
+    help="The MMT app (a plugin module) that answers the customers.",
+)
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Also write the results as JSON to this file.",
+)
+def demo_command(app: Path, report: Path | None) -> None:
+    """Run the sandbox, the gateway and an example app end to end."""
+    from mmtkit.demo import run_demo
+
+    try:
+        run_demo(app, report, echo=click.echo)
+    except MmtkitError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.command("serve")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("mmtkit.toml"),
+    show_default=True,
+)
+@click.option("--host", help="Overrides gateway.host.")
+@click.option("--port", type=int, help="Overrides gateway.port.")
+def serve_command(config_path: Path, host: str | None, port: int | None) -> None:
+    """Run the webhook gateway (uvicorn) with a configuration file."""
+    import uvicorn
+
+    from mmtkit.config import load_config
+    from mmtkit.gateway import create_app
+
+    try:
+        config = load_config(config_path)
+        app = create_app(config)
+    except MmtkitError as exc:
+        raise click.ClickException(str(exc)) from None
+    uvicorn.run(
+        app,
+        host=host or config.gateway.host,
+        port=port if port is not None else config.gateway.port,
+        log_level="info",
+    )
+
+
 def core_cli() -> click.Group:
     """A fresh ``mmtkit`` group with the core commands only."""
 
@@ -180,6 +234,8 @@ def core_cli() -> click.Group:
 
     group.add_command(plugins_command)
     group.add_command(inspect_webhook_command)
+    group.add_command(serve_command)
+    group.add_command(demo_command)
     group.add_command(
         _LazyCommand("sandbox", "mmtkit.sandbox.cli", "Run the local platform emulator.")
     )

@@ -67,7 +67,7 @@ from mmtkit.policy import Decision, PolicyContext
 from mmtkit.signals import Signal
 from mmtkit.store.records import Direction, InboxRow, LoggedMessage
 
-__all__ = ["Gateway", "Handled", "create_app"]
+__all__ = ["BlockedReply", "Gateway", "Handled", "create_app"]
 
 log = logging.getLogger("mmtkit.gateway")
 
@@ -84,6 +84,14 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@frozen
+class BlockedReply:
+    """A reply a plugin wanted to send that the compliance checks blocked."""
+
+    content: Content
+    violation: PolicyViolation
+
+
 @frozen(kw_only=True)
 class Handled:
     """What processing one inbound event did; handed to the application's handlers."""
@@ -93,7 +101,7 @@ class Handled:
     inbound_decision: Decision | None = None
     signals: tuple[Signal, ...] = ()
     replies: tuple[OutboxRecord, ...] = ()
-    blocked_replies: tuple[PolicyViolation, ...] = ()
+    blocked_replies: tuple[BlockedReply, ...] = ()
     new_conversation: bool = False
 
 
@@ -120,7 +128,7 @@ class _Actions:
         self.conversation = conversation
         self._key = key
         self.replies: list[OutboxRecord] = []
-        self.blocked: list[PolicyViolation] = []
+        self.blocked: list[BlockedReply] = []
 
     def reply(self, content: Content, *, automatic: bool = True) -> None:
         key = f"reply:{self._key}:{len(self.replies) + len(self.blocked)}"
@@ -129,7 +137,7 @@ class _Actions:
                 self.conversation, content, idempotency_key=key, automatic=automatic
             )
         except PolicyViolation as blocked:
-            self.blocked.append(blocked)
+            self.blocked.append(BlockedReply(content, blocked))
             log.info(
                 "automatic reply blocked by policy",
                 extra={"rules": [v.rule_id for v in blocked.violations]},

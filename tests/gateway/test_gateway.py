@@ -151,7 +151,8 @@ def test_plugins_reply_and_label_and_handlers_see_the_result(
     [handled] = seen
     assert "greeted" in handled.conversation.labels
     assert [r.state for r in handled.replies] == [OutboxState.PENDING]
-    assert handled.blocked_replies[0].violations[0].rule_id == "t.div"
+    assert handled.blocked_replies[0].violation.violations[0].rule_id == "t.div"
+    assert "WhatsApp" in handled.blocked_replies[0].content.body  # type: ignore[union-attr]
     stored = gateway.store.conversations.get(Channel.TIKTOK, "c1")
     assert stored is not None
     assert "greeted" in stored.labels

@@ -98,7 +98,9 @@ class TikTokAdapter:
         del verify_token  # accepted so hosts can pass one settings set to every adapter
         if base_url is not None and sandbox:
             raise ConfigError("give either base_url or sandbox=True, not both")
-        if not signature_tolerance > 0:
+        if isinstance(signature_tolerance, bool) or not isinstance(
+            signature_tolerance, int | float
+        ) or not signature_tolerance > 0:
             raise ConfigError(f"signature_tolerance must be positive, got {signature_tolerance}")
         template = SANDBOX_BASE_URL if sandbox else PRODUCTION_BASE_URL
         url = base_url or template.format(version=api_version)
@@ -119,9 +121,11 @@ class TikTokAdapter:
     def plan_send(
         self, conversation: Conversation, content: Content, *, token: str, tag: str | None = None
     ) -> SendPlan:
-        """Validate now (before anything is sent), then return the plan. ``tag`` is unused:
-        TikTok has no message tags."""
-        del tag
+        """Validate now (before anything is sent), then return the plan. TikTok has no
+        message tags: one is refused rather than silently dropped, since a caller passing
+        one expects it to extend the window."""
+        if tag is not None:
+            raise ContentError(f"TikTok has no message tags (got {tag!r})")
         if Channel(conversation.channel) is not Channel.TIKTOK:
             raise ConfigError(
                 f"conversation is on {conversation.channel}, this adapter sends on tiktok"

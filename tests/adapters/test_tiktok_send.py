@@ -189,6 +189,11 @@ def test_business_id_comes_from_the_conversation_first_then_the_setting() -> Non
         adapter(account_id=None).plan_send(conversation(), Text("a"), token=TOKEN)
 
 
+def test_a_message_tag_is_refused_not_dropped() -> None:
+    with pytest.raises(ContentError, match="no message tags"):
+        adapter().plan_send(conversation(), Text("a"), token=TOKEN, tag="HUMAN_AGENT")
+
+
 def test_missing_token_and_wrong_channel_are_refused() -> None:
     with pytest.raises(CredentialsError):
         adapter().plan_send(conversation(), Text("a"), token="")
@@ -217,6 +222,7 @@ def test_base_url_is_one_setting_away(settings: dict[str, Any], url: str) -> Non
         {"sandbox": True, "base_url": "https://x.example/"},
         {"base_url": "http://insecure.example/"},
         {"signature_tolerance": 0},
+        {"signature_tolerance": "300"},
         {"window_hours": -1},
         {"max_business_messages": 0},
         {"no_such_setting": 1},

@@ -64,7 +64,7 @@ from mmtkit.messages import (
 from mmtkit.outbox import OutboxRecord, OutboxState
 from mmtkit.plugin_manager import PluginManager
 from mmtkit.policy import Decision, PolicyContext
-from mmtkit.signals import Signal
+from mmtkit.signals import INTENT_SIGNALS, Intent, Signal
 from mmtkit.store.records import Direction, InboxRow, LoggedMessage
 
 __all__ = ["BlockedReply", "Gateway", "Handled", "create_app"]
@@ -129,6 +129,7 @@ class _Actions:
         self._key = key
         self.replies: list[OutboxRecord] = []
         self.blocked: list[BlockedReply] = []
+        self.signals: tuple[Signal, ...] = ()
 
     def reply(self, content: Content, *, automatic: bool = True) -> None:
         key = f"reply:{self._key}:{len(self.replies) + len(self.blocked)}"
@@ -364,7 +365,17 @@ class Gateway:
                 conversation = conversation.with_label(INBOUND_FLAG_LABEL)
             signals = tuple(self.plugins.hooks.extract_signals(event, conversation))
             actions.conversation = conversation
+            actions.signals = signals
             self.plugins.hooks.on_inbound(event, conversation, actions)
+            for name in sorted({s.name for s in signals} & INTENT_SIGNALS):
+                intent = Intent(
+                    name=name,
+                    channel=event.channel.value,
+                    conversation_id=event.conversation_id,
+                    platform_message_id=event.platform_message_id,
+                    signals=signals,
+                )
+                self.plugins.hooks.on_intent(intent, actions.conversation, actions)
             conversation = actions.conversation
         elif isinstance(event, MessageEcho) and event.source.value != "api":
             self.store.messages.append(

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from mmtkit.conversation import Conversation
     from mmtkit.messages import Channel, Content, InboundEvent
     from mmtkit.policy import PolicyContext, Violation
-    from mmtkit.signals import Signal
+    from mmtkit.signals import Intent, Signal
 
 PROJECT = "mmtkit"
 
@@ -42,6 +42,11 @@ class InboundActions(Protocol):
     def add_label(self, label: str) -> None: ...
 
     def assign(self, agent: str | None) -> None: ...
+
+    @property
+    def signals(self) -> tuple[Signal, ...]:
+        """The signals extracted from this event (``payment``, ``order``...)."""
+        ...
 
 
 @hookspec
@@ -88,6 +93,13 @@ def mmt_on_inbound(
 
     Use ``actions`` rather than sending directly, so replies are checked and durable.
     """
+
+
+@hookspec
+def mmt_on_intent(intent: Intent, conversation: Conversation, actions: InboundActions) -> None:
+    """A customer showed an intent the business acts on -- an ``order`` or a ``booking`` --
+    detected from the message's signals. Order-management and CRM plugins hand it off here;
+    ``actions`` replies or labels like in ``mmt_on_inbound``."""
 
 
 @hookspec

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from mmtkit.hookspecs import InboundActions
     from mmtkit.messages import Content, InboundEvent
     from mmtkit.policy import PolicyContext, Violation
-    from mmtkit.signals import Signal
+    from mmtkit.signals import Intent, Signal
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -315,6 +315,15 @@ class Hooks:
         self._call(
             "mmt_on_inbound",
             {"event": event, "conversation": conversation, "actions": actions},
+            fail_closed=False,
+        )
+
+    def on_intent(
+        self, intent: Intent, conversation: Conversation, actions: InboundActions
+    ) -> None:
+        self._call(
+            "mmt_on_intent",
+            {"intent": intent, "conversation": conversation, "actions": actions},
             fail_closed=False,
         )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from attrs import field, frozen, validators
 
-__all__ = ["Signal"]
+__all__ = ["INTENT_SIGNALS", "Intent", "Signal"]
 
 
 @frozen
@@ -20,3 +20,19 @@ class Signal:
     value: bool | str = True
     source: str | None = None
     """What produced it: a plugin or rule id, for audit; never message text."""
+
+
+INTENT_SIGNALS = frozenset({"order", "booking"})
+"""Signals that hand a conversation off to order or reservation management."""
+
+
+@frozen(kw_only=True)
+class Intent:
+    """An order or a booking the customer asked for, as ``mmt_on_intent`` receives it.
+    Like signals, it carries identifiers only, never the message text."""
+
+    name: str = field(validator=validators.in_(sorted(INTENT_SIGNALS)))
+    channel: str
+    conversation_id: str
+    platform_message_id: str | None = None
+    signals: tuple[Signal, ...] = ()

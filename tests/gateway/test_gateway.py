@@ -222,3 +222,35 @@ def test_fuzzed_requests_never_produce_a_5xx(
     answer = http.post(f"/webhooks/{channel}", content=body, headers=headers)
     assert answer.status_code < 500
     gateway.process_pending()  # nothing accepted may crash the worker either
+
+
+def test_order_and_booking_signals_hand_off_an_intent(
+    plugins: PluginManager, http: TestClient, gateway: Gateway
+) -> None:
+    from mmtkit.signals import Signal
+
+    class Signals:
+        @hookimpl
+        def mmt_extract_signals(self, event: Any) -> list[Signal]:
+            return [Signal("order"), Signal("payment")] if "order" in (event.text or "") else []
+
+    intents: list[Any] = []
+
+    class OrderDesk:
+        @hookimpl
+        def mmt_on_intent(self, intent: Any, conversation: Any, actions: Any) -> None:
+            intents.append(intent)
+            actions.add_label("order-intent")
+
+    plugins.register(Signals(), name="signals")
+    plugins.register(OrderDesk(), name="order-desk")
+    post(http, gateway, "tiktok", tiktok_body("I want to order two", message_id="o1"))
+    post(http, gateway, "tiktok", tiktok_body("just looking", message_id="o2"))
+    gateway.process_pending()
+    assert [(i.name, i.conversation_id, i.platform_message_id) for i in intents] == [
+        ("order", "c1", "o1")
+    ]
+    assert "order" not in repr(intents[0]).replace("'order'", "")  # no message text travels
+    stored = gateway.store.conversations.get(Channel.TIKTOK, "c1")
+    assert stored is not None
+    assert "order-intent" in stored.labels

@@ -250,7 +250,7 @@ def test_order_and_booking_signals_hand_off_an_intent(
     assert [(i.name, i.conversation_id, i.platform_message_id) for i in intents] == [
         ("order", "c1", "o1")
     ]
-    assert "order" not in repr(intents[0]).replace("'order'", "")  # no message text travels
+    assert "I want" not in repr(intents[0])  # no message text travels
     stored = gateway.store.conversations.get(Channel.TIKTOK, "c1")
     assert stored is not None
     assert "order-intent" in stored.labels

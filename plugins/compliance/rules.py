@@ -51,9 +51,9 @@ def evaluate(rule: RuleSpec, analysis: Analysis) -> Finding | None:
         per_concept.append(by_unit)
     common = set(per_concept[0]).intersection(*per_concept[1:])
     for unit in sorted(common):
-        if any(analysis.unit(rule.scope, h[0]) == unit
+        if any(analysis.unit(rule.scope, h[0]) == unit and not analysis.negated(h)
                for concept in rule.none for h in hits.get(concept, ())):
-            continue
+            continue  # a negated blocker ("not in the app") does not block
         for anchor in per_concept[0][unit]:
             chosen = [anchor] + [_closest(by_unit[unit], anchor) for by_unit in per_concept[1:]]
             if rule.within is not None:

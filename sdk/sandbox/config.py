@@ -9,16 +9,19 @@ settings here, with the commonly reported figure as the default.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import cattrs
 from attrs import field, frozen, validators
 from limits import parse as parse_rate
 
 from mmtkit.errors import ConfigError
+
+if TYPE_CHECKING:
+    import cattrs
 
 __all__ = [
     "FaultConfig",
@@ -225,9 +228,15 @@ def _strict(kind: type) -> Any:
     return structure
 
 
-_converter = cattrs.Converter(forbid_extra_keys=True)
-for _kind in (str, int, float, bool):
-    _converter.register_structure_hook(_kind, _strict(_kind))
+@functools.cache
+def _converter() -> cattrs.Converter:
+    # cattrs is imported on first use: `mmtkit sandbox` without --config starts without it.
+    import cattrs
+
+    converter = cattrs.Converter(forbid_extra_keys=True)
+    for kind in (str, int, float, bool):
+        converter.register_structure_hook(kind, _strict(kind))
+    return converter
 
 
 def _describe(exc: BaseException, _type: Any) -> str:
@@ -236,8 +245,10 @@ def _describe(exc: BaseException, _type: Any) -> str:
 
 def parse_config(data: Mapping[str, Any]) -> SandboxConfig:
     """Build a :class:`SandboxConfig` from plain data; errors name every wrong key."""
+    import cattrs
+
     try:
-        return _converter.structure(dict(data), SandboxConfig)
+        return _converter().structure(dict(data), SandboxConfig)
     except cattrs.ClassValidationError as exc:
         problems = cattrs.transform_error(exc, format_exception=_describe)
         raise ConfigError("invalid sandbox configuration: " + "; ".join(problems)) from None

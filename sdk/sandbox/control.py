@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import cattrs
+from attrs import asdict
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -40,7 +40,7 @@ def routes(emu: Emulator) -> list[Route]:
         return JSONResponse({"count": len(entries), "entries": [e.to_json() for e in entries]})
 
     async def deliveries(request: Request) -> Response:
-        attempts = [cattrs.unstructure(a) for a in emu.delivery.attempts]
+        attempts = [asdict(a) for a in emu.delivery.attempts]
         return JSONResponse({"count": len(attempts), "attempts": attempts})
 
     async def customer(request: Request) -> Response:
@@ -75,7 +75,7 @@ def routes(emu: Emulator) -> list[Route]:
             return _problem(400, str(exc))
         emu.faults.set(route, parsed.faults.get(route, FaultConfig()))
         return JSONResponse(
-            {"route": route, "faults": cattrs.unstructure(emu.faults.config(route))}
+            {"route": route, "faults": asdict(emu.faults.config(route))}
         )
 
     async def reset(request: Request) -> Response:

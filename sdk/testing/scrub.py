@@ -76,21 +76,35 @@ USER_ID_KEYS = frozenset(
 _PERSON_OBJECTS = frozenset({"sender", "recipient", "from_user", "to_user", "user", "contacts"})
 
 
+_PLACEHOLDER = re.compile(r"<(scrubbed|(phone|user):[0-9a-f]{8})>")
+
+
 def pseudonym(kind: str, value: str) -> str:
     """A stable placeholder: ``<phone:1a2b3c4d>``; the same value always gives the same one."""
     digest = hashlib.sha256(value.encode()).hexdigest()[:8]
     return f"<{kind}:{digest}>"
 
 
+def _kind(key: str, parent: str | None) -> str | None:
+    """What a value under ``key`` is: "secret", "phone", "user" or None (not sensitive)."""
+    if key in SECRET_KEYS:
+        return "secret"
+    if key in PHONE_KEYS:
+        return "phone"
+    if key in USER_ID_KEYS or (key == "id" and parent in _PERSON_OBJECTS):
+        return "user"
+    return None
+
+
 def _scrub_value(key: str, value: Any, parent: str | None) -> Any:
     lowered = key.lower()
+    kind = _kind(lowered, parent)
+    # A phone number or an id sent as a JSON number is as personal as one sent as a string.
+    if isinstance(value, str) and _PLACEHOLDER.fullmatch(value):
+        return value  # already scrubbed: scrubbing is idempotent
+    if kind is not None and isinstance(value, str | int) and not isinstance(value, bool):
+        return SCRUBBED if kind == "secret" else pseudonym(kind, str(value))
     if isinstance(value, str):
-        if lowered in SECRET_KEYS:
-            return SCRUBBED
-        if lowered in PHONE_KEYS:
-            return pseudonym("phone", value)
-        if lowered in USER_ID_KEYS or (lowered == "id" and parent in _PERSON_OBJECTS):
-            return pseudonym("user", value)
         return _scrub_embedded(value)
     return _walk(value, lowered)
 

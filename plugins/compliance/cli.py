@@ -174,8 +174,8 @@ def eval_command(ctx: click.Context, corpus: Path, as_json: bool, config: Path |
         click.echo("signal accuracy: n/a (no plugin implements mmt_extract_signals)")
     else:
         click.echo(f"signal accuracy: {report.signal_accuracy:.4f}")
-    click.echo(f"throughput: {report.messages_per_second:,.0f} messages/s "
-               f"({report.messages} outbound messages)")
+    click.echo(f"throughput: {report.messages_per_second:,.0f} messages/s of CPU time "
+               f"({report.messages} outbound messages, all loaded checks)")
     if as_json:
         click.echo(json.dumps(report.as_json(), sort_keys=True))
     sys.stdout.flush()

@@ -17,6 +17,7 @@ PAGES = [
     "docs/concepts.md",
     "docs/writing-a-plugin.md",
     "docs/sending.md",
+    "docs/gateway.md",
 ]
 
 

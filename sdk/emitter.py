@@ -212,7 +212,6 @@ def _failed(
 class EmitterStats:
     """Counters since the emitter started (ids and numbers only)."""
 
-    emitted: int = 0
     duplicates: int = 0
     delivered: int = 0
     dead_lettered: int = 0
@@ -249,16 +248,29 @@ class _Core:
         self.batch_size = max(sink.max_batch for sink in self.sinks)
         self.dedup_window = dedup_window
         self.buffer: deque[ConversionEvent] = deque()
-        self.seen: set[str] = set()
-        self.seen_before: set[str] = set()
+        self.seen: dict[str, object] = {}
+        self.seen_before: dict[str, object] = {}
         self.stats = EmitterStats()
 
-    def remember(self, event_id: str) -> None:
+    def first_time(self, event_id: str) -> bool:
+        """True the first time ``event_id`` is offered within the window.
+
+        One ``dict.setdefault`` decides, which is atomic under the GIL: emitting threads need
+        no lock (on this path a lock costs more than everything else together).
+        """
+        if event_id in self.seen_before:
+            return False
+        token = object()
         seen = self.seen
-        seen.add(event_id)
+        if seen.setdefault(event_id, token) is not token:
+            return False
         if len(seen) >= self.dedup_window:
-            self.seen_before = seen
-            self.seen = set()
+            self.rotate()
+        return True
+
+    def rotate(self) -> None:
+        """Keep the last window's ids and start a new one: memory stays bounded."""
+        self.seen_before, self.seen = self.seen, {}
 
     def take(self) -> list[ConversionEvent]:
         buffer = self.buffer
@@ -351,6 +363,8 @@ class Emitter:
         self._buffer = self._core.buffer
         self._batch_size = self._core.batch_size
         self._max_buffer = max_buffer
+        self._limit = max_buffer
+        self._wake_at = self._batch_size - 1
         self._thread = threading.Thread(target=self._run, name="mmtkit-emitter", daemon=True)
         self._thread.start()
 
@@ -363,47 +377,49 @@ class Emitter:
         return self._core.dead_letters
 
     def emit(self, event: ConversionEvent) -> bool:
-        """Queue ``event``; False when it is a duplicate or had to be dead-lettered."""
+        """Queue ``event``; False when it is a duplicate or had to be dead-lettered.
+
+        Lock-free, because on this path a lock costs more than everything else together:
+        the duplicate check is one ``dict.setdefault`` (atomic under the GIL) with a token
+        made for this call, and the buffer a ``deque`` (atomic appends). ``max_buffer`` may be
+        overshot by at most the number of threads emitting at the same instant. A closed
+        emitter has a limit of -1, so its ``emit`` takes the slow path, which raises.
+        """
         event_id = event.event_id
         core = self._core
-        with self._lock:
-            if event_id in core.seen or event_id in core.seen_before:
-                core.stats.duplicates += 1
-                return False
-            if self._closed:
-                raise EmitterClosed("emit() after close(): the event was not taken")
-            buffer = self._buffer
-            size = len(buffer)
-            if size < self._max_buffer:
-                core.remember(event_id)
-                buffer.append(event)
-                core.stats.emitted += 1
-                if size + 1 == self._batch_size:
-                    self._wake.set()
-                return True
+        token = (event,)
+        if core.seen.setdefault(event_id, token) is not token or event_id in core.seen_before:
+            return self._duplicate()
+        buffer = self._buffer
+        size = len(buffer)
+        if size < self._limit:
+            buffer.append(event)
+            if size == self._wake_at:
+                self._wake.set()
+            return True
         return self._emit_when_room(event)
 
+    def _duplicate(self) -> bool:
+        with self._lock:
+            self._core.stats.duplicates += 1
+        return False
+
     def _emit_when_room(self, event: ConversionEvent) -> bool:
+        if self._closed:
+            raise EmitterClosed("emit() after close(): the event was not taken")
         self._wake.set()
         deadline = time.monotonic() + self._full_timeout
-        core = self._core
         while True:
-            with self._lock:
-                if event.event_id in core.seen or event.event_id in core.seen_before:
-                    core.stats.duplicates += 1
-                    return False
-                if len(self._buffer) < self._max_buffer:
-                    core.remember(event.event_id)
-                    self._buffer.append(event)
-                    core.stats.emitted += 1
-                    return True
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    core.remember(event.event_id)
-                    core.overflow(event)
-                    log.warning("event buffer full for %.1f s: event dead-lettered",
-                                self._full_timeout)
-                    return False
+            if len(self._buffer) < self._max_buffer:
+                self._buffer.append(event)
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                with self._lock:
+                    self._core.overflow(event)
+                log.warning("event buffer full for %.1f s: event dead-lettered",
+                            self._full_timeout)
+                return False
             with self._room:
                 self._room.wait(min(left, 0.05))
 
@@ -413,13 +429,16 @@ class Emitter:
             self._wake.clear()
             while True:
                 with self._lock:
-                    batch = self._core.take()
-                    if batch:
-                        self._in_flight += 1
+                    self._in_flight += 1
                     closed = self._closed
+                if len(self._core.seen) >= self._core.dedup_window:
+                    self._core.rotate()  # here, not in emit: the hot path stays short
+                batch = self._core.take()
                 with self._room:
                     self._room.notify_all()
                 if not batch:
+                    with self._lock:
+                        self._in_flight -= 1
                     break
                 try:
                     self._deliver(batch)
@@ -465,6 +484,7 @@ class Emitter:
         self.flush(timeout)
         with self._lock:
             self._closed = True
+            self._limit = -1
         self._wake.set()
         self._thread.join(timeout)
         if self._owned:
@@ -530,21 +550,18 @@ class AsyncEmitter:
             raise EmitterClosed("emit() after close(): the event was not taken")
         event_id = event.event_id
         deadline = time.monotonic() + self._full_timeout
+        if not core.first_time(event_id):
+            core.stats.duplicates += 1
+            return False
         while True:
-            if event_id in core.seen or event_id in core.seen_before:
-                core.stats.duplicates += 1
-                return False
             if len(core.buffer) < core.max_buffer:
-                core.remember(event_id)
                 core.buffer.append(event)
-                core.stats.emitted += 1
                 if len(core.buffer) >= core.batch_size:
                     async with changed:
                         changed.notify_all()
                 return True
             left = deadline - time.monotonic()
             if left <= 0:
-                core.remember(event_id)
                 core.overflow(event)
                 log.warning("event buffer full for %.1f s: event dead-lettered",
                             self._full_timeout)

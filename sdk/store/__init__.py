@@ -1,4 +1,5 @@
-"""Durable state: outbox, inbox, dedup keys, conversations, message log, labels, dead letters.
+"""Durable state: outbox, inbox, dedup keys, conversations, message log, labels, ratings,
+dead letters.
 
 Callers depend on the Protocols of :mod:`mmtkit.store.base`; :class:`SqliteStore` is the
 embedded default and :class:`MemoryStore` the reference for tests. See ``docs/store.md``.
@@ -17,6 +18,7 @@ from mmtkit.store.base import (
     Inbox,
     Labels,
     MessageLog,
+    Ratings,
     Store,
 )
 from mmtkit.store.errors import (
@@ -38,6 +40,7 @@ from mmtkit.store.records import (
     InboxRow,
     InboxState,
     LoggedMessage,
+    Rating,
 )
 from mmtkit.store.sqlite import SqliteStore
 
@@ -62,6 +65,8 @@ __all__ = [
     "LoggedMessage",
     "MemoryStore",
     "MessageLog",
+    "Rating",
+    "Ratings",
     "SchemaTooNew",
     "SqliteStore",
     "Store",

@@ -29,6 +29,7 @@ from mmtkit.store.records import (
     InboxRow,
     InboxState,
     LoggedMessage,
+    Rating,
 )
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "Inbox",
     "Labels",
     "MessageLog",
+    "Ratings",
     "Store",
 ]
 
@@ -246,6 +248,28 @@ class MessageLog(Protocol):
 
 
 @runtime_checkable
+class Ratings(Protocol):
+    """Customer satisfaction ratings, kept one row per rating (a customer may rate again; the
+    KPIs decide which one counts)."""
+
+    def add(self, rating: Rating) -> Rating:
+        """Store ``rating`` and return it with its ``id``."""
+        ...
+
+    def list(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        channel: Channel | None = None,
+        conversation_id: str | None = None,
+        limit: int = 100_000,
+    ) -> Sequence[Rating]:
+        """Ratings with ``since <= at < until`` (either bound optional), oldest first."""
+        ...
+
+
+@runtime_checkable
 class EventDeadLetters(Protocol):
     """Conversion events that failed for good."""
 
@@ -287,6 +311,8 @@ class Store(Protocol):
     def messages(self) -> MessageLog: ...
     @property
     def event_dead_letters(self) -> EventDeadLetters: ...
+    @property
+    def ratings(self) -> Ratings: ...
 
     def transaction(self) -> AbstractContextManager[None]:
         """Group calls on any parts into one all-or-nothing unit; an exception inside rolls

@@ -36,6 +36,7 @@ from mmtkit.store.records import (
     InboxRow,
     InboxState,
     LoggedMessage,
+    Rating,
     last_activity,
     lease_expired_error,
     status_of,
@@ -503,6 +504,45 @@ class _EventDeadLetters:
                 raise UnknownDeadLetter("event dead letters", entry_id)
 
 
+class _Ratings:
+    def __init__(self, guard: _Guard) -> None:
+        self._lock = guard.lock
+        self._entries: list[Rating] = []
+
+    def _snapshot(self) -> Any:
+        return list(self._entries)
+
+    def _restore(self, snapshot: Any) -> None:
+        self._entries = snapshot
+
+    def add(self, rating: Rating) -> Rating:
+        with self._lock:
+            stored = evolve(rating, id=len(self._entries) + 1)
+            self._entries.append(stored)
+            return stored
+
+    def list(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        channel: Channel | None = None,
+        conversation_id: str | None = None,
+        limit: int = 100_000,
+    ) -> Sequence[Rating]:
+        with self._lock:
+            found = [
+                r
+                for r in self._entries
+                if (since is None or r.at >= since)
+                and (until is None or r.at < until)
+                and (channel is None or r.channel is Channel(channel))
+                and (conversation_id is None or r.conversation_id == conversation_id)
+            ]
+        found.sort(key=lambda r: (r.at, r.id))
+        return found[:limit]
+
+
 class MemoryStore:
     """A :class:`~mmtkit.store.base.Store` in dicts: thread-safe, fast, not durable."""
 
@@ -515,7 +555,9 @@ class MemoryStore:
         self._labels = _Labels(self._guard, self._conversations)
         self._messages = _Messages(self._guard)
         self._event_dead_letters = _EventDeadLetters(self._guard)
+        self._ratings = _Ratings(self._guard)
         self._guard.parts = [
+            self._ratings,
             self._outbox,
             self._inbox,
             self._dedup,
@@ -551,6 +593,10 @@ class MemoryStore:
     @property
     def event_dead_letters(self) -> _EventDeadLetters:
         return self._event_dead_letters
+
+    @property
+    def ratings(self) -> _Ratings:
+        return self._ratings
 
     def transaction(self) -> AbstractContextManager[None]:
         return self._guard.transaction()

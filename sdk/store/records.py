@@ -25,6 +25,7 @@ __all__ = [
     "InboxRow",
     "InboxState",
     "LoggedMessage",
+    "Rating",
     "last_activity",
     "lease_expired_error",
     "status_of",
@@ -172,6 +173,22 @@ class LoggedMessage:
     sent_by: str | None = None
     """The agent or automation that sent an outbound message."""
     outbox_id: int | None = None
+    id: int | None = None
+
+
+# --- customer satisfaction ------------------------------------------------------------------
+
+
+@frozen(kw_only=True)
+class Rating:
+    """A customer's satisfaction rating of a conversation (1 to 5), as the platform or the
+    MMT's own survey reported it. The customer satisfaction KPI (:mod:`mmtkit.kpis`) counts
+    the latest rating of each conversation in its period. ``id`` is assigned by the store."""
+
+    channel: Channel = field(converter=Channel)
+    conversation_id: str = field(validator=validators.instance_of(str))
+    score: int = field(validator=[validators.instance_of(int), validators.ge(1), validators.le(5)])
+    at: datetime = field(converter=utc)
     id: int | None = None
 
 

@@ -17,6 +17,7 @@ from mmtkit.store.sqlite.inbox import SqliteInbox
 from mmtkit.store.sqlite.logs import SqliteDedupKeys, SqliteEventDeadLetters, SqliteMessageLog
 from mmtkit.store.sqlite.migrations import migrate
 from mmtkit.store.sqlite.outbox import SqliteOutbox
+from mmtkit.store.sqlite.ratings import SqliteRatings
 
 __all__ = ["SqliteStore"]
 
@@ -50,6 +51,7 @@ class SqliteStore:
         self._labels = SqliteLabels(self._db, self._conversations)
         self._messages = SqliteMessageLog(self._db)
         self._event_dead_letters = SqliteEventDeadLetters(self._db)
+        self._ratings = SqliteRatings(self._db)
 
     @property
     def journal_mode(self) -> str:
@@ -83,6 +85,10 @@ class SqliteStore:
     @property
     def event_dead_letters(self) -> SqliteEventDeadLetters:
         return self._event_dead_letters
+
+    @property
+    def ratings(self) -> SqliteRatings:
+        return self._ratings
 
     def transaction(self) -> AbstractContextManager[None]:
         return self._transaction()

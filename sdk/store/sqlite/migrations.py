@@ -132,7 +132,22 @@ _INITIAL = (
     "CREATE INDEX event_dead_letters_by_sink ON event_dead_letters (sink, id)",
 )
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _INITIAL),)
+_RATINGS = (
+    """CREATE TABLE ratings (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        channel TEXT NOT NULL,
+        conversation_id TEXT NOT NULL,
+        score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+        at INTEGER NOT NULL
+    )""",
+    "CREATE INDEX ratings_by_time ON ratings (at, id)",
+    "CREATE INDEX ratings_by_conversation ON ratings (channel, conversation_id, at)",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", _INITIAL),
+    Migration(2, "customer satisfaction ratings", _RATINGS),
+)
 LATEST_VERSION = MIGRATIONS[-1].version
 
 _VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (

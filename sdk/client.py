@@ -334,14 +334,9 @@ def channels_from_settings(
     return setups
 
 
-class MessagingClient:
-    """Send messages and take webhooks, blocking. Use it as a context manager, or call
-    :meth:`close`. Every request has explicit timeouts (:class:`~mmtkit.transport.Timeouts`).
-
-    ``outbox``: a file path keeps the outbox in SQLite (durable: a restarted client resumes
-    it); an :class:`~mmtkit.outbox.Outbox` object is used as given; None keeps it in memory,
-    which is for tests and scripts only -- a crash loses what was not yet sent.
-    """
+class _ClientSurface:
+    """What both clients offer without doing I/O: construction, checks, the outbox API and
+    webhooks. The subclasses add only what waits on the network."""
 
     def __init__(
         self,
@@ -352,8 +347,6 @@ class MessagingClient:
         policy: PolicyConfig | None = None,
         retry: RetryPolicy | None = None,
         limiter: RateLimiter | None = None,
-        timeouts: Timeouts | None = None,
-        http_client: httpx.Client | None = None,
         clock: Any = time.monotonic,
         now: Any = _utc_now,
     ) -> None:
@@ -367,7 +360,6 @@ class MessagingClient:
             clock=clock,
             now=now,
         )
-        self._executor = HttpExecutor(http_client, timeouts)
 
     @classmethod
     def from_settings(
@@ -403,31 +395,6 @@ class MessagingClient:
             conversation, content, automatic=automatic, policy_context=policy_context
         )[1]
 
-    def send(
-        self,
-        conversation: Conversation,
-        content: Content,
-        *,
-        idempotency_key: str | None = None,
-        guarantee: Guarantee | str = Guarantee.AT_LEAST_ONCE,
-        agent: str | None = None,
-        automatic: bool = False,
-        policy_context: PolicyContext | None = None,
-    ) -> SendReceipt:
-        record, decision, replayed = self._core.accept(
-            conversation,
-            content,
-            idempotency_key=idempotency_key,
-            guarantee=Guarantee(guarantee),
-            agent=agent,
-            automatic=automatic,
-            policy_context=policy_context,
-        )
-        if replayed:
-            return self._core.receipt(record, conversation, decision, replayed=True)
-        delivered = self._executor.run(deliver(self._core.context(record.channel), record))
-        return self._core.receipt(delivered, conversation, decision)
-
     def enqueue(
         self,
         conversation: Conversation,
@@ -442,7 +409,28 @@ class MessagingClient:
         """Run every check ``send`` runs and record the message ``pending``, without sending:
         :meth:`resume` (or a gateway's sender) delivers it. Inside a store transaction this
         makes "accept a reply" part of the same unit of work as the rest."""
-        record, _, _ = self._core.accept(
+        return self._accept(
+            conversation,
+            content,
+            idempotency_key=idempotency_key,
+            guarantee=guarantee,
+            agent=agent,
+            automatic=automatic,
+            policy_context=policy_context,
+        )[0]
+
+    def _accept(
+        self,
+        conversation: Conversation,
+        content: Content,
+        *,
+        idempotency_key: str | None,
+        guarantee: Guarantee | str,
+        agent: str | None,
+        automatic: bool,
+        policy_context: PolicyContext | None,
+    ) -> tuple[OutboxRecord, Decision, bool]:
+        return self._core.accept(
             conversation,
             content,
             idempotency_key=idempotency_key,
@@ -451,25 +439,9 @@ class MessagingClient:
             automatic=automatic,
             policy_context=policy_context,
         )
-        return record
-
-    def resume(self) -> list[OutboxRecord]:
-        """Finish what a crashed or stopped client left: ``pending`` records are sent,
-        interrupted ones follow their guarantee. Returns the final records."""
-        done = []
-        for record in resumable(self._core.outbox):
-            delivered = self._executor.run(deliver(self._core.context(record.channel), record))
-            done.append(delivered.record)
-        return done
-
-    def retry(self, record_id: int) -> OutboxRecord:
-        """Send a ``failed`` or ``unknown`` record again (an unknown one may then arrive twice:
-        it is marked as a possible duplicate). Raises the typed error if it fails again."""
-        record = self._core.restart(record_id)
-        delivered = self._executor.run(deliver(self._core.context(record.channel), record))
-        return delivered.raise_for_state()
 
     def discard(self, record_id: int) -> OutboxRecord:
+        """Give up on a ``failed`` or ``unknown`` record."""
         return self._core.outbox.discard(record_id, self._core.now())
 
     def failed(self) -> list[OutboxRecord]:
@@ -484,6 +456,67 @@ class MessagingClient:
         """Verify (raw bytes, constant time) and parse a webhook; echoes of our own sends
         settle messages whose outcome was unknown."""
         return self._core.handle_webhook(channel, headers, body)
+
+
+class MessagingClient(_ClientSurface):
+    """Send messages and take webhooks, blocking. Use it as a context manager, or call
+    :meth:`close`. Every request has explicit timeouts (:class:`~mmtkit.transport.Timeouts`).
+
+    ``outbox``: a file path keeps the outbox in SQLite (durable: a restarted client resumes
+    it); an :class:`~mmtkit.outbox.Outbox` object is used as given; None keeps it in memory,
+    which is for tests and scripts only -- a crash loses what was not yet sent.
+    """
+
+    def __init__(
+        self,
+        channels: ChannelSetups,
+        *,
+        timeouts: Timeouts | None = None,
+        http_client: httpx.Client | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(channels, **options)
+        self._executor = HttpExecutor(http_client, timeouts)
+
+    def send(
+        self,
+        conversation: Conversation,
+        content: Content,
+        *,
+        idempotency_key: str | None = None,
+        guarantee: Guarantee | str = Guarantee.AT_LEAST_ONCE,
+        agent: str | None = None,
+        automatic: bool = False,
+        policy_context: PolicyContext | None = None,
+    ) -> SendReceipt:
+        record, decision, replayed = self._accept(
+            conversation,
+            content,
+            idempotency_key=idempotency_key,
+            guarantee=guarantee,
+            agent=agent,
+            automatic=automatic,
+            policy_context=policy_context,
+        )
+        if replayed:
+            return self._core.receipt(record, conversation, decision, replayed=True)
+        delivered = self._executor.run(deliver(self._core.context(record.channel), record))
+        return self._core.receipt(delivered, conversation, decision)
+
+    def resume(self) -> list[OutboxRecord]:
+        """Finish what a crashed or stopped client left: ``pending`` records are sent,
+        interrupted ones follow their guarantee. Returns the final records."""
+        return [
+            self._executor.run(deliver(self._core.context(record.channel), record)).record
+            for record in resumable(self._core.outbox)
+        ]
+
+    def retry(self, record_id: int) -> OutboxRecord:
+        """Send a ``failed`` or ``unknown`` record again (an unknown one may then arrive twice:
+        it is marked as a possible duplicate). Raises the typed error if it fails again."""
+        record = self._core.restart(record_id)
+        delivered = self._executor.run(deliver(self._core.context(record.channel), record))
+        return delivered.raise_for_state()
 
     def close(self) -> None:
         self._executor.close()
@@ -501,66 +534,20 @@ class MessagingClient:
         self.close()
 
 
-class AsyncMessagingClient:
-    """The same client for asyncio: every method that does I/O is awaited."""
+class AsyncMessagingClient(_ClientSurface):
+    """The same client for asyncio: ``send``, ``resume`` and ``retry`` are awaited; pacing
+    awaits instead of sleeping; ``aclose()`` replaces ``close()``."""
 
     def __init__(
         self,
         channels: ChannelSetups,
         *,
-        outbox: Outbox | str | os.PathLike[str] | None = None,
-        plugins: PluginManager | None = None,
-        policy: PolicyConfig | None = None,
-        retry: RetryPolicy | None = None,
-        limiter: RateLimiter | None = None,
         timeouts: Timeouts | None = None,
         http_client: httpx.AsyncClient | None = None,
-        clock: Any = time.monotonic,
-        now: Any = _utc_now,
-    ) -> None:
-        self._core = _ClientCore(
-            channels,
-            outbox=outbox,
-            plugins=plugins,
-            policy=policy,
-            retry=retry,
-            limiter=limiter,
-            clock=clock,
-            now=now,
-        )
-        self._executor = AsyncHttpExecutor(http_client, timeouts)
-
-    @classmethod
-    def from_settings(
-        cls,
-        channels: Mapping[str, Mapping[str, Any]],
-        *,
-        plugins: PluginManager | None = None,
         **options: Any,
-    ) -> Self:
-        manager = plugins or PluginManager.with_entry_points()
-        return cls(channels_from_settings(channels, manager), plugins=manager, **options)
-
-    @property
-    def outbox(self) -> Outbox:
-        return self._core.outbox
-
-    @property
-    def policy(self) -> PolicyEngine:
-        """The compliance engine ``send`` consults (also for inbound checks)."""
-        return self._core.policy
-
-    def check(
-        self,
-        conversation: Conversation,
-        content: Content,
-        *,
-        automatic: bool = False,
-        policy_context: PolicyContext | None = None,
-    ) -> Decision:
-        return self._core.check(
-            conversation, content, automatic=automatic, policy_context=policy_context
-        )[1]
+    ) -> None:
+        super().__init__(channels, **options)
+        self._executor = AsyncHttpExecutor(http_client, timeouts)
 
     async def send(
         self,
@@ -573,11 +560,11 @@ class AsyncMessagingClient:
         automatic: bool = False,
         policy_context: PolicyContext | None = None,
     ) -> SendReceipt:
-        record, decision, replayed = self._core.accept(
+        record, decision, replayed = self._accept(
             conversation,
             content,
             idempotency_key=idempotency_key,
-            guarantee=Guarantee(guarantee),
+            guarantee=guarantee,
             agent=agent,
             automatic=automatic,
             policy_context=policy_context,
@@ -587,55 +574,16 @@ class AsyncMessagingClient:
         delivered = await self._executor.run(deliver(self._core.context(record.channel), record))
         return self._core.receipt(delivered, conversation, decision)
 
-    def enqueue(
-        self,
-        conversation: Conversation,
-        content: Content,
-        *,
-        idempotency_key: str | None = None,
-        guarantee: Guarantee | str = Guarantee.AT_LEAST_ONCE,
-        agent: str | None = None,
-        automatic: bool = False,
-        policy_context: PolicyContext | None = None,
-    ) -> OutboxRecord:
-        record, _, _ = self._core.accept(
-            conversation,
-            content,
-            idempotency_key=idempotency_key,
-            guarantee=Guarantee(guarantee),
-            agent=agent,
-            automatic=automatic,
-            policy_context=policy_context,
-        )
-        return record
-
     async def resume(self) -> list[OutboxRecord]:
-        done = []
-        for record in resumable(self._core.outbox):
-            delivered = await self._executor.run(
-                deliver(self._core.context(record.channel), record)
-            )
-            done.append(delivered.record)
-        return done
+        return [
+            (await self._executor.run(deliver(self._core.context(record.channel), record))).record
+            for record in resumable(self._core.outbox)
+        ]
 
     async def retry(self, record_id: int) -> OutboxRecord:
         record = self._core.restart(record_id)
         delivered = await self._executor.run(deliver(self._core.context(record.channel), record))
         return delivered.raise_for_state()
-
-    def discard(self, record_id: int) -> OutboxRecord:
-        return self._core.outbox.discard(record_id, self._core.now())
-
-    def failed(self) -> list[OutboxRecord]:
-        return list(self._core.outbox.list([OutboxState.FAILED]))
-
-    def unknown(self) -> list[OutboxRecord]:
-        return list(self._core.outbox.list([OutboxState.UNKNOWN]))
-
-    def handle_webhook(
-        self, channel: Channel | str, headers: Mapping[str, str], body: bytes
-    ) -> list[InboundEvent]:
-        return self._core.handle_webhook(channel, headers, body)
 
     async def aclose(self) -> None:
         await self._executor.aclose()

@@ -174,6 +174,9 @@ def eval_command(ctx: click.Context, corpus: Path, as_json: bool, config: Path |
         click.echo("signal accuracy: n/a (no plugin implements mmt_extract_signals)")
     else:
         click.echo(f"signal accuracy: {report.signal_accuracy:.4f}")
+    if report.signal_scores is not None:
+        click.echo(f"signal precision: {report.signal_scores.precision:.4f} "
+                   f"recall: {report.signal_scores.recall:.4f}")
     click.echo(f"throughput: {report.messages_per_second:,.0f} messages/s of CPU time "
                f"({report.messages} outbound messages, all loaded checks)")
     if as_json:

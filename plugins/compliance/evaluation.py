@@ -155,6 +155,8 @@ class EvalReport:
     inbound_flagged: int
     signal_accuracy: float | None
     predictions: Mapping[str, frozenset[str]]
+    signal_scores: CategoryScore | None = None
+    """Micro precision and recall of the signals over the lines with a ``signals`` field."""
 
     @property
     def macro_f1(self) -> float:
@@ -186,6 +188,10 @@ class EvalReport:
             "inbound_flagged": self.inbound_flagged,
             "signal_accuracy": (None if self.signal_accuracy is None
                                 else round(self.signal_accuracy, 4)),
+            "signal_precision": (None if self.signal_scores is None
+                                 else round(self.signal_scores.precision, 4)),
+            "signal_recall": (None if self.signal_scores is None
+                              else round(self.signal_scores.recall, 4)),
         }
 
 
@@ -196,18 +202,25 @@ def _inbound_event(line: CorpusLine) -> MessageReceived:
     )
 
 
-def _signal_accuracy(manager: PluginManager, lines: Sequence[CorpusLine]) -> float | None:
+def _signal_scores(
+    manager: PluginManager, lines: Sequence[CorpusLine]
+) -> tuple[float, CategoryScore] | None:
+    """Exact-set accuracy and micro precision/recall over the lines with ``signals``."""
     if not manager.implementations("mmt_extract_signals"):
         return None
     scored = [line for line in lines if line.signals is not None]
     if not scored:
         return None
-    correct = 0
+    correct = tp = fp = fn = 0
     for line in scored:
         event = _inbound_event(line) if line.inbound else Text(line.text)
         found = frozenset(s.name for s in manager.hooks.extract_signals(event, None))
-        correct += found == line.signals
-    return correct / len(scored)
+        expected = line.signals or frozenset()
+        correct += found == expected
+        tp += len(found & expected)
+        fp += len(found - expected)
+        fn += len(expected - found)
+    return correct / len(scored), CategoryScore(tp, fp, fn)
 
 
 def evaluate(
@@ -248,6 +261,7 @@ def evaluate(
             fn += actual and not predicted
         scores[category] = CategoryScore(tp, fp, fn)
     clean = [line for line in corpus if not line.labels]
+    signals = _signal_scores(manager, corpus)
     clean_flagged = sum(1 for line in clean if predictions.get(line.id))
     return EvalReport(
         per_category=scores,
@@ -257,6 +271,7 @@ def evaluate(
         seconds=seconds,
         inbound_total=len(inbound),
         inbound_flagged=inbound_flagged,
-        signal_accuracy=_signal_accuracy(manager, corpus),
+        signal_accuracy=None if signals is None else signals[0],
         predictions=predictions,
+        signal_scores=None if signals is None else signals[1],
     )

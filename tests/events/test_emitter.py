@@ -153,6 +153,9 @@ def test_close_flushes_what_is_waiting(sb: Sandbox) -> None:
         emitter.emit(event(99))
 
 
+OK = HttpResponse(status=200, body=b'{"code":0,"message":"OK","data":{}}')
+
+
 class Gate:
     """An executor stand-in that holds every batch until released, then answers success."""
 
@@ -167,8 +170,7 @@ class Gate:
                 effect = steps.send(answer)
             except StopIteration as done:
                 return done.value
-            answer = HttpResponse(status=200, body=b'{"code":0,"message":"OK","data":{}}') if hasattr(
-                effect, "url") else None
+            answer = OK if hasattr(effect, "url") else None
 
     def close(self) -> None:
         pass

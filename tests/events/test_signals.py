@@ -170,3 +170,17 @@ def test_attribute_records_the_first_tracking_id() -> None:
     again = attribute(conv, [Signal("tracking_id", "E.C.P.other0002")])
     assert again.attribution is not None
     assert again.attribution.tracking_id == "E.C.P.first0001"
+
+
+def test_eval_reports_signal_precision_and_recall() -> None:
+    from click.testing import CliRunner
+
+    from mmtkit.cli import build_cli
+
+    manager = PluginManager.with_entry_points()
+    result = CliRunner().invoke(build_cli(manager), ["eval", "--corpus", str(CORPUS), "--json"],
+                                obj=manager)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output.strip().splitlines()[-1])
+    assert report["signal_precision"] >= 0.9
+    assert report["signal_recall"] >= 0.9

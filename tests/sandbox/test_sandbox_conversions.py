@@ -96,7 +96,7 @@ def test_tiktok_event_parameter_errors_are_40002(
 
 
 def test_the_events_rate_limit_is_40100(make_client: Any) -> None:
-    client = make_client({"tiktok": {"events_rate": "2/second"}})
+    client = make_client({"tiktok": {"events_rate": "2/minute"}})
     codes = [
         tiktok_code(client.post(TRACK, headers=EVENTS_AUTH, json=tiktok_event())) for _ in range(3)
     ]

@@ -145,7 +145,7 @@ def test_a_second_message_to_the_same_customer_too_soon_is_pair_rate_131056(
 
 
 def test_the_number_s_throughput_limit_is_130429(make_client: Any) -> None:
-    client = make_client({"whatsapp": {"rate": "3/second", "pair_rate": "100/second"}})
+    client = make_client({"whatsapp": {"rate": "3/minute", "pair_rate": "100/second"}})
     to = customer(client)
     statuses = [client.post(WA, headers=WA_AUTH, json=wa_text(to)).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 400]
@@ -247,7 +247,7 @@ def test_a_sender_action_is_answered_without_a_message_id(client: InMemorySandbo
 
 
 def test_the_page_rate_limit_is_613(make_client: Any) -> None:
-    client = make_client({"messenger": {"rate": "2/second"}})
+    client = make_client({"messenger": {"rate": "2/minute"}})
     user = psid(client)
     for _ in range(2):
         assert client.post(MS, headers=MS_AUTH, json=ms_text(user)).status_code == 200

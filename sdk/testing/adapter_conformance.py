@@ -141,7 +141,9 @@ class AdapterConformance:
             return [Image(data=data), Image(url=_IMAGE_URL)]
         if kind is ContentKind.SHARE_POST:
             return [SharePost("7300000000000000000")]
-        return [Template("conformance_template", "en_US", ["one"])]
+        if kind is ContentKind.TEMPLATE:
+            return [Template("conformance_template", "en_US", ["one"])]
+        raise NotImplementedError(f"no sample {kind.value} content: override sample_contents()")
 
     @pytest.fixture
     def adapter(self) -> Adapter:

@@ -239,9 +239,12 @@ class _Core:
         if max_buffer < 1 or dedup_window < 1:
             raise ValueError("max_buffer and dedup_window must be at least 1")
         self.sinks = tuple(sinks)
-        self.dead_letters = dead_letters or MemoryStore().event_dead_letters
-        self.limiter = limiter or GcraLimiter()
-        self.retry = retry or RetryPolicy()
+        # "is None", not "or": an empty limiter or store has a length of 0 and reads false.
+        self.dead_letters = (
+            MemoryStore().event_dead_letters if dead_letters is None else dead_letters
+        )
+        self.limiter = GcraLimiter() if limiter is None else limiter
+        self.retry = RetryPolicy() if retry is None else retry
         self.clock = clock
         self.now = now
         self.max_buffer = max_buffer
@@ -283,10 +286,21 @@ class _Core:
         """Per sink, the encoded items in chunks of its batch size, with their event ids."""
         plans: list[tuple[EventSink, list[dict[str, Any]], list[str]]] = []
         for sink in self.sinks:
-            chosen = [e for e in events if sink.accepts(e)]
-            for start in range(0, len(chosen), sink.max_batch):
-                chunk = chosen[start:start + sink.max_batch]
-                plans.append((sink, [sink.encode(e) for e in chunk], [e.event_id for e in chunk]))
+            items: list[dict[str, Any]] = []
+            ids: list[str] = []
+            for event in events:
+                try:
+                    if not sink.accepts(event):
+                        continue
+                    items.append(sink.encode(event))
+                except Exception as exc:  # noqa: BLE001 - a sink's bug must not lose the event
+                    self.bury(sink.name, {"event_id": event.event_id},
+                              f"sink could not encode the event: {type(exc).__name__}", 0)
+                    continue
+                ids.append(event.event_id)
+            for start in range(0, len(items), sink.max_batch):
+                end = start + sink.max_batch
+                plans.append((sink, items[start:end], ids[start:end]))
         return plans
 
     def steps(
@@ -350,7 +364,7 @@ class Emitter:
         self._core = _Core(sinks, dead_letters=dead_letters, limiter=limiter, retry=retry,
                            max_buffer=max_buffer, dedup_window=dedup_window, clock=clock, now=now)
         self._owned = executor is None
-        self._executor = executor or HttpExecutor()
+        self._executor = HttpExecutor() if executor is None else executor
         self._flush_interval = flush_interval
         self._full_timeout = full_timeout
         self._lock = threading.Lock()
@@ -519,7 +533,7 @@ class AsyncEmitter:
         self._core = _Core(sinks, dead_letters=dead_letters, limiter=limiter, retry=retry,
                            max_buffer=max_buffer, dedup_window=dedup_window, clock=clock, now=now)
         self._owned = executor is None
-        self._executor = executor or AsyncHttpExecutor()
+        self._executor = AsyncHttpExecutor() if executor is None else executor
         self._flush_interval = flush_interval
         self._full_timeout = full_timeout
         self._changed: asyncio.Condition | None = None

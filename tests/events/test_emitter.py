@@ -24,7 +24,7 @@ from mmtkit.sandbox import Sandbox
 from mmtkit.store import MemoryStore
 from mmtkit.transport import AsyncHttpExecutor, HttpExecutor, Timeouts
 
-FAST_RETRY = RetryPolicy(max_attempts=8, backoff_base=0.001, backoff_cap=0.01)
+FAST_RETRY = RetryPolicy(max_attempts=40, max_elapsed=60, backoff_base=0.001, backoff_cap=0.01)
 
 
 @pytest.fixture(scope="module")
@@ -253,3 +253,39 @@ def test_tiktok_invalid_request_is_a_splittable_rejection() -> None:
     sink = TikTokEventsSink(access_token="t", event_source_id="e")
     outcome = sink.classify(HttpResponse(status=200, body=b'{"code":40002,"message":"bad"}'))
     assert getattr(outcome, "kind", None) is RejectionKind.INVALID_REQUEST
+
+
+class CountingLimiter(GcraLimiter):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reservations = 0
+
+    def reserve(self, limits: Any, now: float) -> float:
+        self.reservations += 1
+        return super().reserve(limits, now)
+
+
+def test_the_given_limiter_paces_every_request(sb: Sandbox) -> None:
+    limiter = CountingLimiter()  # empty, so len() == 0: it must still be the one used
+    with Emitter([tiktok(sb, max_batch=10)], limiter=limiter, flush_interval=0.02) as emitter:
+        for n in range(30):
+            emitter.emit(event(n))
+    assert limiter.reservations == emitter.stats.requests >= 3
+
+
+class BrokenSink(TikTokEventsSink):
+    def encode(self, event: ConversionEvent) -> dict[str, Any]:
+        if event.event_id == "ev-2":
+            raise KeyError("bug")
+        return super().encode(event)
+
+
+def test_a_sink_that_cannot_encode_an_event_dead_letters_it(sb: Sandbox) -> None:
+    sink = BrokenSink(access_token="tt-events-sandbox-token", event_source_id="evset-1",
+                      base_url=sb.tiktok_base_url)
+    with Emitter([sink], flush_interval=0.02) as emitter:
+        for n in range(4):
+            emitter.emit(event(n))
+    assert sorted(delivered_ids(sb)) == ["ev-0", "ev-1", "ev-3"]
+    [letter] = emitter.dead_letters.list()
+    assert (letter.event_id, letter.error) == ("ev-2", "sink could not encode the event: KeyError")

@@ -13,8 +13,9 @@ from __future__ import annotations
 import contextlib
 import enum
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, NamedTuple
 
 from mmtkit.errors import MalformedWebhook
@@ -315,14 +316,6 @@ def _message(
     )
 
 
-def _received(content: Object, created: datetime, business_id: str | None) -> InboundEvent:
-    return _message(content, created, business_id, _Direction.INBOUND)
-
-
-def _sent(content: Object, created: datetime, business_id: str | None) -> InboundEvent:
-    return _message(content, created, business_id, _Direction.OUTBOUND)
-
-
 def _received_eu(content: Object, created: datetime, business_id: str | None) -> InboundEvent:
     # Stripped content: ``to``, ``to_user`` and ``timestamp`` only. Read whatever ids are
     # there, never require them.
@@ -408,10 +401,12 @@ def _unknown(
     )
 
 
-_PARSERS = {
-    "im_receive_msg": _received,
+_Parser = Callable[[Object, datetime, str | None], InboundEvent]
+_PARSERS: dict[str, _Parser] = {
+    # The event name is only the direction of last resort (see _direction).
+    "im_receive_msg": partial(_message, default=_Direction.INBOUND),
     "im_receive_msg_eu": _received_eu,
-    "im_send_msg": _sent,
+    "im_send_msg": partial(_message, default=_Direction.OUTBOUND),
     "im_referral_msg": _referral,
     "im_mark_read_msg": _read,
 }

@@ -65,7 +65,7 @@ def test_events_arrive_in_batches_once_each(sb: Sandbox) -> None:
 
 
 def test_retries_under_faults_lose_and_double_nothing(sb: Sandbox) -> None:
-    sb.set_faults("tiktok.events", server_error=0.3, throttle=0.2)
+    sb.set_faults("tiktok.events", server_error=0.25, throttle=0.15, drop=0.1)
     limiter = GcraLimiter(backoff_base=0.001, backoff_cap=0.01)
     with Emitter([tiktok(sb, max_batch=20)], flush_interval=0.02, retry=FAST_RETRY,
                  limiter=limiter) as emitter:

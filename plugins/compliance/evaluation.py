@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +31,7 @@ from mmtkit.messages import Channel, MessageKind, MessageReceived, Text
 from mmtkit.plugin_manager import PluginManager
 from mmtkit.plugins.compliance import CATEGORIES
 from mmtkit.plugins.compliance.analysis import default_matcher
-from mmtkit.policy import AdCreative, PolicyContext, PolicyEngine
+from mmtkit.policy import AdCreative, HistoryItem, PolicyContext, PolicyEngine
 
 __all__ = ["CategoryScore", "CorpusError", "CorpusLine", "EvalReport", "context_from_json",
            "evaluate", "read_corpus"]
@@ -52,26 +53,54 @@ class CorpusLine:
     lang: str | None = None
 
 
-def context_from_json(channel: Channel, raw: Mapping[str, Any] | None) -> PolicyContext:
+_CONTEXT_KEYS = frozenset({"ad_creative", "locale", "history"})
+_CREATIVE_KEYS = frozenset({"brand", "offer", "price", "currency", "free"})
+
+
+def _history(raw: Any) -> tuple[HistoryItem, ...]:
+    if not isinstance(raw, list):
+        raise CorpusError("context.history must be a list of {text, at, from_business}")
+    items = []
+    for entry in raw:
+        if not isinstance(entry, dict) or not isinstance(entry.get("text"), str):
+            raise CorpusError("each context.history item needs a 'text' string")
+        at = datetime.fromisoformat(entry["at"]) if entry.get("at") else datetime.now(UTC)
+        items.append(HistoryItem(text=entry["text"], at=at if at.tzinfo else at.replace(
+            tzinfo=UTC), from_business=bool(entry.get("from_business", True))))
+    return tuple(items)
+
+
+def context_from_json(
+    channel: Channel, raw: Mapping[str, Any] | None, *, strict: bool = True
+) -> PolicyContext:
     """A :class:`PolicyContext` from the corpus/CLI JSON form ``{"ad_creative": {...},
-    "locale": "id-ID"}``; unknown keys are refused so a typo does not silently do nothing."""
+    "locale": "id-ID", "history": [{"text": ..., "at": "2026-01-01T10:00:00+00:00"}]}``.
+
+    ``strict`` (the CLI's ``--context``) refuses unknown keys so a typo does not silently do
+    nothing; a corpus is read leniently (unknown keys are ignored with a warning), so one
+    extra field in someone else's corpus does not stop a whole evaluation."""
     raw = raw or {}
-    unknown = set(raw) - {"ad_creative", "locale"}
+    unknown = set(raw) - _CONTEXT_KEYS
     if unknown:
-        raise CorpusError(f"unknown context key(s) {sorted(unknown)}; known: ad_creative, locale")
+        message = f"unknown context key(s) {sorted(unknown)}; known: {sorted(_CONTEXT_KEYS)}"
+        if strict:
+            raise CorpusError(message)
+        warnings.warn(f"{message} (ignored)", stacklevel=2)
     creative = raw.get("ad_creative")
     ad = None
     if creative is not None:
         if not isinstance(creative, dict):
             raise CorpusError("context.ad_creative must be an object")
-        fields = {"brand", "offer", "price", "currency", "free"}
-        extra = set(creative) - fields
+        extra = set(creative) - _CREATIVE_KEYS
         if extra:
-            raise CorpusError(
-                f"unknown ad_creative key(s) {sorted(extra)}; known: {sorted(fields)}"
-            )
-        ad = AdCreative(**creative)
-    return PolicyContext(channel=channel, ad_creative=ad, locale=raw.get("locale"))
+            message = f"unknown ad_creative key(s) {sorted(extra)}; known: {sorted(_CREATIVE_KEYS)}"
+            if strict:
+                raise CorpusError(message)
+            warnings.warn(f"{message} (ignored)", stacklevel=2)
+        ad = AdCreative(**{k: v for k, v in creative.items() if k in _CREATIVE_KEYS})
+    history = _history(raw["history"]) if raw.get("history") is not None else ()
+    return PolicyContext(channel=channel, ad_creative=ad, locale=raw.get("locale"),
+                         history=history)
 
 
 def _line(raw: Any, where: str) -> CorpusLine:
@@ -84,15 +113,16 @@ def _line(raw: Any, where: str) -> CorpusLine:
         if not isinstance(text, str) or not isinstance(labels, list):
             raise CorpusError(f"{where}: 'text' must be a string and 'labels' a list")
         unknown = set(labels) - set(CATEGORIES)
-        if unknown:
-            raise CorpusError(f"{where}: unknown label(s) {sorted(unknown)}")
+        if unknown:  # scored as not clean; no per-category score for a category we lack
+            warnings.warn(f"{where}: label(s) {sorted(unknown)} are not built-in categories",
+                          stacklevel=2)
         signals = raw.get("signals")
         return CorpusLine(
             id=str(raw.get("id", where)),
             channel=channel,
             text=text,
             labels=frozenset(labels),
-            context=context_from_json(channel, raw.get("context")),
+            context=context_from_json(channel, raw.get("context"), strict=False),
             inbound=raw.get("direction") == "inbound",
             signals=frozenset(signals) if isinstance(signals, list) else None,
             lang=raw.get("lang"),

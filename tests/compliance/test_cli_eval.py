@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import pytest
@@ -65,9 +66,25 @@ def test_check_jsonl_writes_one_object_per_line(manager: PluginManager, tmp_path
 
 def test_corpus_errors_name_the_line(tmp_path: Path) -> None:
     corpus = tmp_path / "bad.jsonl"
-    corpus.write_text('{"id": "x", "text": "hi", "labels": ["nope"]}\n', encoding="utf-8")
-    with pytest.raises(CorpusError, match=r"bad\.jsonl:1: unknown label"):
+    corpus.write_text('{"id": "x", "text": "hi"}\n{"id": "y"}\n', encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"bad\.jsonl:2: missing field 'text'"):
         read_corpus(corpus)
+
+
+def test_corpus_extras_are_warned_about_not_fatal(tmp_path: Path) -> None:
+    corpus = tmp_path / "extra.jsonl"
+    line = {"id": "x", "channel": "tiktok", "text": "New hoodies 20% off!", "labels": ["spam"],
+            "context": {"campaign": "x", "history": [
+                {"text": "Jackets 30% off!", "at": "2026-01-01T10:00:00+00:00"}]}}
+    corpus.write_text(json.dumps(line), encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        (parsed,) = read_corpus(corpus)
+    messages = " ".join(str(w.message) for w in caught)
+    assert "campaign" in messages
+    assert "spam" in messages
+    assert parsed.labels == {"spam"}
+    assert len(parsed.context.history) == 1
 
 
 def test_eval_meets_the_thresholds_on_the_dev_corpus(manager: PluginManager) -> None:

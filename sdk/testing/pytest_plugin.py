@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RECORD_ENV",
+    "make_vcr",
     "mmtkit_sandbox",
     "mmtkit_sandbox_config",
     "mmtkit_vcr",
@@ -108,18 +109,15 @@ def mmtkit_vcr_config(request: pytest.FixtureRequest) -> dict[str, Any]:
         "match_on": ("method", "scheme", "path", "query"),
         "filter_headers": [(name, "<scrubbed>") for name in SECRET_HEADERS],
         "filter_query_parameters": [(name, "<scrubbed>") for name in SECRET_QUERY_PARAMETERS],
-        "filter_post_data_parameters": [
-            (name, "<scrubbed>") for name in SECRET_QUERY_PARAMETERS
-        ],
+        "filter_post_data_parameters": [(name, "<scrubbed>") for name in SECRET_QUERY_PARAMETERS],
         "before_record_request": scrub_request,
         "before_record_response": scrub_response,
         "decode_compressed_response": True,
     }
 
 
-@pytest.fixture
-def mmtkit_vcr(mmtkit_vcr_config: dict[str, Any]) -> Any:
-    """A ``vcr.VCR`` with the scrubbing configuration (needs vcrpy installed)."""
+def make_vcr(config: dict[str, Any]) -> Any:
+    """A ``vcr.VCR`` from ``config``; fails the test with a clear message without vcrpy."""
     try:
         vcr = importlib.import_module("vcr")  # optional, and untyped
     except ImportError:
@@ -128,4 +126,10 @@ def mmtkit_vcr(mmtkit_vcr_config: dict[str, Any]) -> Any:
             "install it, since only test suites need it)",
             pytrace=False,
         )
-    return vcr.VCR(**mmtkit_vcr_config)
+    return vcr.VCR(**config)
+
+
+@pytest.fixture
+def mmtkit_vcr(mmtkit_vcr_config: dict[str, Any]) -> Any:
+    """A ``vcr.VCR`` with the scrubbing configuration (needs vcrpy installed)."""
+    return make_vcr(mmtkit_vcr_config)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -189,7 +190,7 @@ def routes(emu: Emulator) -> list[Route]:
             return throttled()
         try:
             form = await request.form(max_part_size=tiktok.max_image_bytes + 1)
-        except Exception:  # noqa: BLE001 - any unparsable form is TikTok's parameter error
+        except MultiPartException:  # too large or malformed: TikTok's parameter error
             return _param_error("The request must be multipart/form-data within the size limit.")
         business_id = _check_business(form.get("business_id"), allowed)
         if isinstance(business_id, Response):

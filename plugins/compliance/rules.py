@@ -55,7 +55,13 @@ def evaluate(rule: RuleSpec, analysis: Analysis) -> Finding | None:
                for concept in rule.none for h in hits.get(concept, ())):
             continue  # a negated blocker ("not in the app") does not block
         for anchor in per_concept[0][unit]:
-            chosen = [anchor] + [_closest(by_unit[unit], anchor) for by_unit in per_concept[1:]]
+            # A hit nested in the anchor ("sale" inside "flash sale") is the same words, not a
+            # second piece of evidence.
+            others = [[h for h in by_unit[unit] if not (anchor[0] <= h[0] and h[1] <= anchor[1])
+                       or h == anchor] for by_unit in per_concept[1:]]
+            if not all(others):
+                continue
+            chosen = [anchor] + [_closest(candidates, anchor) for candidates in others]
             if rule.within is not None:
                 span = max(r[1] for r in chosen) - min(r[0] for r in chosen)
                 if span > rule.within:

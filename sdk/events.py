@@ -29,7 +29,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import phonenumbers
@@ -201,10 +201,14 @@ def _signal_names(value: Iterable[str]) -> frozenset[str]:
     return names
 
 
-def _decimal(value: Decimal | int | str | None) -> Decimal | None:
+def _decimal(value: Decimal | int | float | str | None) -> Decimal | None:
     if value is None:
         return None
-    amount = Decimal(value)
+    try:
+        # A float goes through str: Decimal(0.1) would report 0.1000000000000000055...
+        amount = Decimal(str(value) if isinstance(value, float) else value)
+    except (InvalidOperation, TypeError):
+        raise ValueError(f"value must be an amount such as 12.50, got {value!r}") from None
     if not amount.is_finite() or amount < 0:
         raise ValueError("value must be a finite, non-negative amount")
     return amount
@@ -284,7 +288,7 @@ class LabelApplied:
 
     label: str
     at: datetime = field(converter=utc)
-    value: Decimal | int | str | None = None
+    value: Decimal | int | float | str | None = None
     currency: str | None = None
 
 

@@ -99,6 +99,13 @@ def test_value_and_currency_go_together() -> None:
     event = ConversionEvent(name="Purchase", time=T0, event_id="e", channel="tiktok",
                             value="12.50", currency="USD")
     assert event.value == Decimal("12.50")
+    floated = ConversionEvent(name="Purchase", time=T0, event_id="e", channel="tiktok",
+                              value=0.1, currency="USD")
+    assert floated.value == Decimal("0.1")
+    for bad in ("twelve", -1):
+        with pytest.raises(ValueError, match="value"):
+            ConversionEvent(name="Purchase", time=T0, event_id="e", channel="tiktok",
+                            value=bad, currency="USD")
 
 
 def test_event_id_is_deterministic_and_specific() -> None:

@@ -252,7 +252,7 @@ class _Core:
         self.dedup_window = dedup_window
         self.buffer: deque[ConversionEvent] = deque()
         self.seen: dict[str, object] = {}
-        self.seen_before: dict[str, object] = {}
+        self.seen_before: frozenset[str] = frozenset()
         self.stats = EmitterStats()
 
     def first_time(self, event_id: str) -> bool:
@@ -263,7 +263,7 @@ class _Core:
         """
         if event_id in self.seen_before:
             return False
-        token = object()
+        token: list[None] = []
         seen = self.seen
         if seen.setdefault(event_id, token) is not token:
             return False
@@ -273,7 +273,7 @@ class _Core:
 
     def rotate(self) -> None:
         """Keep the last window's ids and start a new one: memory stays bounded."""
-        self.seen_before, self.seen = self.seen, {}
+        self.seen_before, self.seen = frozenset(self.seen), {}
 
     def take(self) -> list[ConversionEvent]:
         buffer = self.buffer
@@ -401,7 +401,7 @@ class Emitter:
         """
         event_id = event.event_id
         core = self._core
-        token = (event,)
+        token: list[None] = []  # unique per call, and holds nothing alive
         if core.seen.setdefault(event_id, token) is not token or event_id in core.seen_before:
             return self._duplicate()
         buffer = self._buffer

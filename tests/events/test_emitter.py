@@ -289,3 +289,16 @@ def test_a_sink_that_cannot_encode_an_event_dead_letters_it(sb: Sandbox) -> None
     assert sorted(delivered_ids(sb)) == ["ev-0", "ev-1", "ev-3"]
     [letter] = emitter.dead_letters.list()
     assert (letter.event_id, letter.error) == ("ev-2", "sink could not encode the event: KeyError")
+
+
+def test_the_dedup_memory_is_a_bounded_window(sb: Sandbox) -> None:
+    with Emitter([tiktok(sb)], dedup_window=10, flush_interval=0.02) as emitter:
+        for n in range(10):
+            emitter.emit(event(n))
+        emitter.flush()
+        for n in range(10, 20):
+            emitter.emit(event(n))
+        emitter.flush()
+        emitter.flush()  # a pass after the window filled: the oldest ids are forgotten
+        assert not emitter.emit(event(15))  # recent: still a duplicate
+        assert emitter.emit(event(0))  # two windows ago: forgotten (the platform dedups)

@@ -426,6 +426,42 @@ shaped_envelopes = st.fixed_dictionaries(
 )
 
 
+_ids = st.text(st.characters(min_codepoint=48, max_codepoint=122), min_size=1, max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    event=st.sampled_from(["im_receive_msg", "im_send_msg"]),
+    customer=_ids,
+    business_sends=st.booleans(),
+    roles=st.booleans(),
+    text=st.text(max_size=30),
+    millis=st.integers(0, 4_102_444_800_000),
+)
+def test_direction_follows_the_business_id_whatever_the_event_name(
+    event: str, customer: str, business_sends: bool, roles: bool, text: str, millis: int
+) -> None:
+    business = {"id": BUSINESS, **({"role": "business_account"} if roles else {})}
+    person = {"id": customer, **({"role": "personal_account"} if roles else {})}
+    content = {
+        "conversation_id": "c1",
+        "message_id": "m1",
+        "timestamp": millis,
+        "type": "text",
+        "text": {"body": text},
+        "from_user": business if business_sends else person,
+        "to_user": person if business_sends else business,
+    }
+    envelope = {"event": event, "create_time": 1, "user_openid": BUSINESS,
+                "content": json.dumps(content)}
+    [parsed] = adapter().parse_webhook(json.dumps(envelope).encode())
+    assert isinstance(parsed, MessageEcho if business_sends else MessageReceived)
+    assert parsed.customer_id == customer
+    assert parsed.account_id == BUSINESS
+    assert parsed.text == text
+    assert parsed.timestamp == datetime.fromtimestamp(millis / 1000, UTC)
+
+
 def _parse_or_malformed(body: bytes) -> list[Any] | None:
     try:
         return adapter().parse_webhook(body)

@@ -69,6 +69,14 @@ class FormFile:
     data: bytes = field(repr=lambda d: f"<{len(d)} bytes>")
 
 
+_SECRET_HEADERS = frozenset({"access-token", "authorization", "x-user", "cookie"})
+
+
+def _redacted(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """Headers as they may be shown: tokens hidden, so a logged request leaks nothing."""
+    return tuple((k, "<redacted>" if k.lower() in _SECRET_HEADERS else v) for k, v in headers)
+
+
 def _files(value: Iterable[FormFile]) -> tuple[FormFile, ...]:
     return tuple(value)
 
@@ -80,9 +88,13 @@ class HttpRequest:
 
     method: str
     url: str
-    headers: tuple[tuple[str, str], ...] = field(default=(), converter=_headers)
-    json: Any = None
-    form: Mapping[str, str] | None = None
+    headers: tuple[tuple[str, str], ...] = field(
+        default=(), converter=_headers, repr=lambda h: repr(_redacted(h))
+    )
+    json: Any = field(default=None, repr=lambda j: "<json>" if j is not None else "None")
+    form: Mapping[str, str] | None = field(
+        default=None, repr=lambda f: f"<{len(f)} form fields>" if f is not None else "None"
+    )
     files: tuple[FormFile, ...] = field(default=(), converter=_files)
     purpose: str = "send"
     """``send`` for the delivering request; ``upload``, ``token`` ... for the others."""

@@ -84,6 +84,7 @@ def _gateway_config(sandbox: Sandbox, store: Path) -> tuple[dict[str, Any], dict
         "META_APP_SECRET": whatsapp.app_secret,
         "WHATSAPP_ACCESS_TOKEN": whatsapp.access_token,
         "MESSENGER_PAGE_TOKEN": sandbox.config.messenger.page_tokens[MESSENGER_PAGE],
+        "TIKTOK_EVENTS_TOKEN": tiktok.events_access_token,
     }
     graph = sandbox.graph_base_url.rstrip("/")
     data = {
@@ -108,6 +109,15 @@ def _gateway_config(sandbox: Sandbox, store: Path) -> tuple[dict[str, Any], dict
                 "app_secret_env": "META_APP_SECRET",
                 "access_token_env": "MESSENGER_PAGE_TOKEN",
             },
+        },
+        "events": {
+            "tiktok_events": {
+                "base_url": sandbox.tiktok_base_url,
+                "access_token_env": "TIKTOK_EVENTS_TOKEN",
+                "event_source_id": "DEMO-MESSAGE-EVENT-SET",
+            },
+            # Only conversations from an ad are reported: that is what the advertiser measures.
+            "mapping": {"require_attribution": True},
         },
     }
     return data, env
@@ -162,6 +172,7 @@ def run_demo(app: Path | None, report: Path | None = None, echo: Echo = print) -
             )
             echo("  tiktok    (ad customer again) Great, how do I pay?")
             _settle(gateway)
+            gateway.flush_events()
             result = _collect(gateway, sb, handled, [ad, plain, wa, ms])
         gateway.close()
     result["seconds"] = round(time.monotonic() - started, 2)
@@ -221,7 +232,7 @@ def _collect(
         for item in handled
         for reply in item.blocked_replies
     ]
-    events = [e.payload for e in sandbox.ledger.entries() if e.kind in ("event", "events")]
+    events = [e.payload for e in sandbox.ledger.entries(platform="tiktok_events", kind="event")]
     responded = sum(1 for c in conversations if c["first_response_seconds"] is not None)
     kpis = {
         "conversations": len(conversations),

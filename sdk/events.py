@@ -274,11 +274,15 @@ class ConversationStarted:
     at: datetime = field(converter=utc)
 
 
+def _signal_tuple(value: Iterable[Signal]) -> tuple[Signal, ...]:
+    return tuple(value)
+
+
 @frozen
 class SignalsDetected:
     """Signals found in one message (:func:`mmtkit.plugin_manager.Hooks.extract_signals`)."""
 
-    signals: tuple[Signal, ...] = field(converter=tuple)
+    signals: tuple[Signal, ...] = field(converter=_signal_tuple)
     at: datetime = field(converter=utc)
 
 

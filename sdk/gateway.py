@@ -39,16 +39,26 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from mmtkit.adapter import Adapter
+from mmtkit.attribution import attribute
 from mmtkit.client import ChannelSetup, MessagingClient
 from mmtkit.config import MmtkitConfig, load_config
 from mmtkit.conversation import Conversation
 from mmtkit.credentials import CredentialsProvider, JsonFileCredentials, StaticCredentials
+from mmtkit.emitter import Emitter
 from mmtkit.errors import (
     ConfigError,
     HandshakeError,
     MalformedWebhook,
     PolicyViolation,
     SignatureError,
+)
+from mmtkit.events import (
+    DEFAULT_MAPPING,
+    ConversationStarted,
+    EventMapping,
+    Happening,
+    SignalsDetected,
+    conversion_events,
 )
 from mmtkit.messages import (
     AdReferral,
@@ -67,7 +77,7 @@ from mmtkit.policy import Decision, PolicyContext
 from mmtkit.signals import INTENT_SIGNALS, Intent, Signal
 from mmtkit.store.records import Direction, InboxRow, LoggedMessage
 
-__all__ = ["BlockedReply", "Gateway", "Handled", "create_app"]
+__all__ = ["BlockedReply", "ConversionReporter", "Gateway", "Handled", "create_app"]
 
 log = logging.getLogger("mmtkit.gateway")
 
@@ -206,6 +216,8 @@ class Gateway:
             adapter = manager.create_adapter(channel, **settings.adapter_settings())
             setups[channel] = ChannelSetup(adapter=adapter, credentials=credentials)
         client = MessagingClient(setups, outbox=store.outbox, plugins=manager, policy=config.policy)
+        if config.events and "emit" not in options:
+            options["emit"] = ConversionReporter.from_config(config.events, manager, store)
         return cls(
             store=store,
             client=client,
@@ -337,7 +349,9 @@ class Gateway:
         return handled
 
     def _handle(self, event: InboundEvent, key: str) -> Handled | None:
-        if isinstance(event, UnknownEvent) or event.conversation_id is None:
+        if isinstance(event, UnknownEvent) or not event.conversation_id:
+            # No thread to put it in (e.g. TikTok's EU events, stripped of every id): the inbox
+            # row keeps it; there is no conversation to update.
             return None
         conversations = self.store.conversations
         existing = conversations.get(event.channel, event.conversation_id)
@@ -364,6 +378,7 @@ class Gateway:
             if decision.violations:
                 conversation = conversation.with_label(INBOUND_FLAG_LABEL)
             signals = tuple(self.plugins.hooks.extract_signals(event, conversation))
+            conversation = attribute(conversation, signals)  # a tracking id, if one was found
             actions.conversation = conversation
             actions.signals = signals
             self.plugins.hooks.on_inbound(event, conversation, actions)
@@ -468,8 +483,16 @@ class Gateway:
             thread.join(timeout=10)
         self._threads.clear()
 
+    def flush_events(self, timeout: float | None = 10.0) -> bool:
+        """Deliver every conversion event emitted so far (True when all went out)."""
+        if isinstance(self._emit, ConversionReporter):
+            return self._emit.flush(timeout)
+        return True
+
     def close(self) -> None:
         self.stop()
+        if isinstance(self._emit, ConversionReporter):
+            self._emit.close()
         self.client.close()
         self.store.close()
 
@@ -503,6 +526,52 @@ class Gateway:
         )
         app.state.gateway = self
         return app
+
+
+class ConversionReporter:
+    """Turns what the gateway handled into conversion events (a new conversation, signals
+    detected) and emits them in the background. Events carry ids and flags only; the mapping
+    to event names is configuration (``[events.mapping]``), the sinks ``[events.<sink>]``."""
+
+    def __init__(self, emitter: Emitter, mapping: EventMapping = DEFAULT_MAPPING) -> None:
+        self.emitter = emitter
+        self.mapping = mapping
+
+    @classmethod
+    def from_config(
+        cls, events: Mapping[str, Any], plugins: PluginManager, store: Any
+    ) -> ConversionReporter:
+        factories = plugins.hooks.register_event_sinks()
+        sinks = []
+        for name, settings in events.items():
+            if name == "mapping":
+                continue
+            factory = factories.get(name)
+            if factory is None:
+                known = ", ".join(sorted(factories)) or "none loaded"
+                raise ConfigError(f"events.{name}: no event sink of that name (known: {known})")
+            sinks.append(factory(**settings))
+        mapping = EventMapping.from_mapping(events.get("mapping", {}))
+        return cls(Emitter(sinks, dead_letters=store.event_dead_letters), mapping)
+
+    def __call__(self, handled: Handled) -> None:
+        happenings: list[Happening] = []
+        at = handled.event.timestamp
+        if handled.new_conversation:
+            happenings.append(ConversationStarted(at=at))
+        if handled.signals:
+            happenings.append(SignalsDetected(signals=handled.signals, at=at))
+        for happening in happenings:
+            for event in conversion_events(
+                happening, handled.conversation, self.mapping, signals=handled.signals
+            ):
+                self.emitter.emit(event)
+
+    def flush(self, timeout: float | None = None) -> bool:
+        return self.emitter.flush(timeout)
+
+    def close(self) -> None:
+        self.emitter.close()
 
 
 def create_app(config: MmtkitConfig | str | Path, **options: Any) -> Starlette:

@@ -106,3 +106,19 @@ def test_limits_are_configurable() -> None:
 def test_every_content_error_is_an_mmtkit_error() -> None:
     with pytest.raises(ContentError):
         DEFAULT_CAPABILITIES[Channel.MESSENGER].validate(Text("x" * 3000))
+
+
+def test_a_request_description_never_shows_a_token_or_the_message() -> None:
+    from mmtkit.adapter import HttpRequest
+
+    request = HttpRequest(
+        method="POST",
+        url="https://business-api.tiktok.com/open_api/v1.3/business/message/send/",
+        headers={"Access-Token": "act.secret-token", "Content-Type": "application/json"},
+        json={"text": {"body": "my card is 4111 1111"}},
+    )
+    shown = repr(request)
+    assert "secret-token" not in shown
+    assert "4111" not in shown
+    assert "application/json" in shown
+    assert request.header("access-token") == "act.secret-token"

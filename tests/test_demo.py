@@ -48,7 +48,8 @@ def test_demo_runs_end_to_end_and_reports(tmp_path: Path) -> None:
         [c["texts"] for c in data["conversations"]]
     )  # never sent
     payment = [e for e in data["events"] if e["properties"].get("payment") is True]
-    assert payment and payment[0]["properties"]["ad_id"] == "1790000000000042"
+    assert payment
+    assert payment[0]["properties"]["ad_id"] == "1790000000000042"
     every_text = [t for c in data["conversations"] for t in c["texts"]]
     payloads = json.dumps(data["events"])
     assert not [t for t in every_text if t in payloads], "no message text in any event payload"

@@ -20,6 +20,7 @@ from mmtkit.store.base import (
     MessageLog,
     Ratings,
     Store,
+    WebhookQueue,
 )
 from mmtkit.store.errors import (
     CorruptRow,
@@ -41,6 +42,8 @@ from mmtkit.store.records import (
     InboxState,
     LoggedMessage,
     Rating,
+    WebhookDelivery,
+    WebhookState,
 )
 from mmtkit.store.sqlite import SqliteStore
 
@@ -75,4 +78,7 @@ __all__ = [
     "UnknownConversation",
     "UnknownDeadLetter",
     "UnknownInboxRow",
+    "WebhookDelivery",
+    "WebhookQueue",
+    "WebhookState",
 ]

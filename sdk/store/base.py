@@ -30,6 +30,8 @@ from mmtkit.store.records import (
     InboxState,
     LoggedMessage,
     Rating,
+    WebhookDelivery,
+    WebhookState,
 )
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "MessageLog",
     "Ratings",
     "Store",
+    "WebhookQueue",
 ]
 
 DEFAULT_LEASE = timedelta(minutes=5)
@@ -270,6 +273,41 @@ class Ratings(Protocol):
 
 
 @runtime_checkable
+class WebhookQueue(Protocol):
+    """Outgoing webhooks waiting to be delivered, retried or looked at (dead letters).
+
+    Enqueue inside the transaction that produced the event, so an event is queued exactly
+    when its cause is committed; deliver outside any transaction (network I/O).
+    """
+
+    def enqueue(
+        self, *, endpoint: str, event_type: str, payload: str, now: datetime
+    ) -> WebhookDelivery: ...
+
+    def due(self, now: datetime, *, limit: int = 100) -> Sequence[WebhookDelivery]:
+        """Pending deliveries whose ``next_attempt_at`` has come, oldest first."""
+        ...
+
+    def delivered(self, delivery_id: int, now: datetime) -> WebhookDelivery: ...
+
+    def failed(
+        self, delivery_id: int, *, error: str, retry_at: datetime | None
+    ) -> WebhookDelivery:
+        """Count a failed attempt: pending again from ``retry_at``, or dead when it is None."""
+        ...
+
+    def list(
+        self, *, state: WebhookState | None = None, limit: int = 100
+    ) -> Sequence[WebhookDelivery]:
+        """Deliveries in id order, optionally of one state (``DEAD`` for the dead letters)."""
+        ...
+
+    def requeue(self, delivery_id: int, now: datetime) -> WebhookDelivery:
+        """Give a dead delivery another round of attempts."""
+        ...
+
+
+@runtime_checkable
 class EventDeadLetters(Protocol):
     """Conversion events that failed for good."""
 
@@ -313,6 +351,8 @@ class Store(Protocol):
     def event_dead_letters(self) -> EventDeadLetters: ...
     @property
     def ratings(self) -> Ratings: ...
+    @property
+    def webhooks(self) -> WebhookQueue: ...
 
     def transaction(self) -> AbstractContextManager[None]:
         """Group calls on any parts into one all-or-nothing unit; an exception inside rolls

@@ -37,6 +37,8 @@ from mmtkit.store.records import (
     InboxState,
     LoggedMessage,
     Rating,
+    WebhookDelivery,
+    WebhookState,
     last_activity,
     lease_expired_error,
     status_of,
@@ -543,6 +545,87 @@ class _Ratings:
         return found[:limit]
 
 
+class _WebhookQueue:
+    def __init__(self, guard: _Guard) -> None:
+        self._lock = guard.lock
+        self._rows: dict[int, WebhookDelivery] = {}
+
+    def _snapshot(self) -> Any:
+        return dict(self._rows)
+
+    def _restore(self, snapshot: Any) -> None:
+        self._rows = snapshot
+
+    def _get(self, delivery_id: int) -> WebhookDelivery:
+        try:
+            return self._rows[delivery_id]
+        except KeyError:
+            raise UnknownDeadLetter("webhook queue", delivery_id) from None
+
+    def enqueue(
+        self, *, endpoint: str, event_type: str, payload: str, now: datetime
+    ) -> WebhookDelivery:
+        with self._lock:
+            row = WebhookDelivery(
+                id=max(self._rows, default=0) + 1,
+                endpoint=endpoint,
+                event_type=event_type,
+                payload=payload,
+                created_at=now,
+                state=WebhookState.PENDING,
+                next_attempt_at=now,
+            )
+            self._rows[row.id] = row
+            return row
+
+    def due(self, now: datetime, *, limit: int = 100) -> Sequence[WebhookDelivery]:
+        with self._lock:
+            found = [
+                r
+                for _, r in sorted(self._rows.items())
+                if r.state is WebhookState.PENDING and r.next_attempt_at <= now
+            ]
+        return found[:limit]
+
+    def delivered(self, delivery_id: int, now: datetime) -> WebhookDelivery:
+        with self._lock:
+            row = self._get(delivery_id)
+            done = evolve(row, state=WebhookState.DELIVERED, attempts=row.attempts + 1, error=None)
+            self._rows[delivery_id] = done
+            return done
+
+    def failed(
+        self, delivery_id: int, *, error: str, retry_at: datetime | None
+    ) -> WebhookDelivery:
+        with self._lock:
+            row = self._get(delivery_id)
+            updated = evolve(
+                row,
+                attempts=row.attempts + 1,
+                error=error,
+                state=WebhookState.DEAD if retry_at is None else WebhookState.PENDING,
+                next_attempt_at=row.next_attempt_at if retry_at is None else retry_at,
+            )
+            self._rows[delivery_id] = updated
+            return updated
+
+    def list(
+        self, *, state: WebhookState | None = None, limit: int = 100
+    ) -> Sequence[WebhookDelivery]:
+        with self._lock:
+            found = [
+                r for _, r in sorted(self._rows.items()) if state is None or r.state is state
+            ]
+        return found[:limit]
+
+    def requeue(self, delivery_id: int, now: datetime) -> WebhookDelivery:
+        with self._lock:
+            row = self._get(delivery_id)
+            again = evolve(row, state=WebhookState.PENDING, attempts=0, next_attempt_at=now)
+            self._rows[delivery_id] = again
+            return again
+
+
 class MemoryStore:
     """A :class:`~mmtkit.store.base.Store` in dicts: thread-safe, fast, not durable."""
 
@@ -556,7 +639,9 @@ class MemoryStore:
         self._messages = _Messages(self._guard)
         self._event_dead_letters = _EventDeadLetters(self._guard)
         self._ratings = _Ratings(self._guard)
+        self._webhooks = _WebhookQueue(self._guard)
         self._guard.parts = [
+            self._webhooks,
             self._ratings,
             self._outbox,
             self._inbox,
@@ -597,6 +682,10 @@ class MemoryStore:
     @property
     def ratings(self) -> _Ratings:
         return self._ratings
+
+    @property
+    def webhooks(self) -> _WebhookQueue:
+        return self._webhooks
 
     def transaction(self) -> AbstractContextManager[None]:
         return self._guard.transaction()

@@ -26,6 +26,8 @@ __all__ = [
     "InboxState",
     "LoggedMessage",
     "Rating",
+    "WebhookDelivery",
+    "WebhookState",
     "last_activity",
     "lease_expired_error",
     "status_of",
@@ -190,6 +192,38 @@ class Rating:
     score: int = field(validator=[validators.instance_of(int), validators.ge(1), validators.le(5)])
     at: datetime = field(converter=utc)
     id: int | None = None
+
+
+# --- outgoing webhooks (CRM) -----------------------------------------------------------------
+
+
+class WebhookState(enum.StrEnum):
+    PENDING = "pending"
+    """Waiting for its first attempt or its next retry (``next_attempt_at``)."""
+    DELIVERED = "delivered"
+    DEAD = "dead"
+    """Failed for good; kept with its last error until someone requeues or removes it."""
+
+
+@frozen(kw_only=True)
+class WebhookDelivery:
+    """One outgoing webhook (an event for a CRM) in the durable queue. ``payload`` is the exact
+    JSON body that is signed and sent, so a retry sends the same bytes under the same id."""
+
+    id: int
+    endpoint: str
+    event_type: str
+    payload: str = field(repr=False)
+    created_at: datetime = field(converter=utc)
+    state: WebhookState = field(converter=WebhookState)
+    attempts: int = 0
+    next_attempt_at: datetime = field(converter=utc)
+    error: str | None = None
+
+    @property
+    def webhook_id(self) -> str:
+        """The ``webhook-id`` header: stable across retries, so the receiver can dedupe."""
+        return f"msg_{self.id}"
 
 
 # --- conversion events ----------------------------------------------------------------------

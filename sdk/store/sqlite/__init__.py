@@ -18,6 +18,7 @@ from mmtkit.store.sqlite.logs import SqliteDedupKeys, SqliteEventDeadLetters, Sq
 from mmtkit.store.sqlite.migrations import migrate
 from mmtkit.store.sqlite.outbox import SqliteOutbox
 from mmtkit.store.sqlite.ratings import SqliteRatings
+from mmtkit.store.sqlite.webhooks import SqliteWebhookQueue
 
 __all__ = ["SqliteStore"]
 
@@ -52,6 +53,7 @@ class SqliteStore:
         self._messages = SqliteMessageLog(self._db)
         self._event_dead_letters = SqliteEventDeadLetters(self._db)
         self._ratings = SqliteRatings(self._db)
+        self._webhooks = SqliteWebhookQueue(self._db)
 
     @property
     def journal_mode(self) -> str:
@@ -89,6 +91,10 @@ class SqliteStore:
     @property
     def ratings(self) -> SqliteRatings:
         return self._ratings
+
+    @property
+    def webhooks(self) -> SqliteWebhookQueue:
+        return self._webhooks
 
     def transaction(self) -> AbstractContextManager[None]:
         return self._transaction()

@@ -144,9 +144,25 @@ _RATINGS = (
     "CREATE INDEX ratings_by_conversation ON ratings (channel, conversation_id, at)",
 )
 
+_WEBHOOKS = (
+    """CREATE TABLE webhook_queue (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        endpoint TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        error TEXT
+    )""",
+    "CREATE INDEX webhook_queue_due ON webhook_queue (state, next_attempt_at, id)",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _INITIAL),
     Migration(2, "customer satisfaction ratings", _RATINGS),
+    Migration(3, "outgoing webhook queue", _WEBHOOKS),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

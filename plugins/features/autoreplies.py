@@ -20,10 +20,11 @@ from mmtkit.messages import InboundEvent, MessageReceived, Text
 from mmtkit.plugins.features.matching import KeywordMatcher
 from mmtkit.plugins.features.settings import FeatureSettings, KeywordReply
 
-__all__ = ["AutoReplies"]
+__all__ = ["AutoReplies", "is_new_conversation"]
 
 
-def _is_new(conversation: Conversation, at: datetime) -> bool:
+def is_new_conversation(conversation: Conversation, at: datetime) -> bool:
+    """Is the customer message at ``at`` the first of a conversation nobody answered yet?"""
     return (
         conversation.first_customer_message_at == at
         and conversation.last_business_message_at is None
@@ -54,7 +55,7 @@ class AutoReplies:
         away = self._away_message(conversation, event.timestamp)
         if away is not None:
             texts.append(away)
-        elif self.settings.welcome and _is_new(conversation, event.timestamp):
+        elif self.settings.welcome and is_new_conversation(conversation, event.timestamp):
             texts.append(self.settings.welcome)
         for matcher, rule in self._keyword_replies:
             if matcher.matches(event.text):

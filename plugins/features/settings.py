@@ -196,7 +196,10 @@ class FeatureSettings:
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], where: str = "features") -> FeatureSettings:
         root = Reader(data, where)
-        root.only("time_zone", "welcome", "keyword_replies", "away", "labels", "assignment", "kpis")
+        # [features.crm] is read by mmtkit.plugins.features.crm.parse_endpoints: it needs the
+        # environment (secrets) and the store, which these settings do not.
+        known = ("time_zone", "welcome", "keyword_replies", "away", "labels", "assignment", "kpis")
+        root.only(*known, "crm")
         zone = _zone(root)
         welcome = root.table("welcome")
         if welcome is not None:

@@ -9,6 +9,7 @@ best round of each counts, so a noisy moment hurts neither side alone. Afterward
 sandbox's own ledger must hold exactly as many sends as the generator counted answers.
 
 Target (issue 4): sandbox rate >= 0.5 x bare rate. Exit status 1 when it is missed.
+Measured on the development machine: 0.78-0.80 (1701 vs 2178 requests/s, 16 connections).
 
     .venv/bin/python bench/sandbox.py [--seconds 2] [--connections 16] [--rounds 3]
 """

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen, validators
-from limits import parse as parse_rate
 
 from mmtkit.errors import ConfigError
+from mmtkit.sandbox.rates import Rate
 
 if TYPE_CHECKING:
     import cattrs
@@ -53,7 +53,7 @@ FAULT_KINDS = ("server_error", "throttle", "drop", "slow", "processed_then_timeo
 
 def _rate(_: object, attribute: Any, value: str) -> None:
     try:
-        parse_rate(value)
+        Rate.parse(value)
     except ValueError:
         raise ValueError(
             f"{attribute.name} must be a rate such as '80/second' or '1 per 6 seconds', "

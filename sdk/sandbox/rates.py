@@ -1,33 +1,83 @@
-"""Rate limits the platform's way, on top of the ``limits`` library's moving window.
+"""Rate limits the platform's way: a moving window per key, answering yes or no.
 
-A moving window is what a platform's "N per second" means to a client that bursts: there is
-no boundary at which a second burst becomes free. Keys are whatever the platform counts by
-(TikTok: the app, or the app and endpoint in sandbox mode; WhatsApp: the phone number, and the
-number/recipient pair; Messenger: the page).
+A platform's "N per second" lets a burst of N through and refuses the N+1st until the oldest
+call leaves the window; a moving window is exactly that (no boundary at which a second burst
+becomes free). Keys are whatever the platform counts by: TikTok the app (or app and endpoint in
+sandbox mode), WhatsApp the phone number and the number/customer pair, Messenger the page.
+
+Written here rather than taken from the ``limits`` library, on purpose: its in-memory storage
+starts a timer thread every 10 ms to expire entries (a sixth of the emulator's CPU per request
+in a profile, and GIL contention for the code under test in-process) and its import costs
+about 0.2 s of ``mmtkit sandbox`` start-up; and the emulator must not share its limiter with
+the client's (:mod:`mmtkit.ratelimit`), or a shared bug would make both agree.
 """
 
 from __future__ import annotations
 
-from limits import RateLimitItem
-from limits import parse as parse_rate
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
 
-__all__ = ["RateGate"]
+from attrs import frozen
+
+__all__ = ["Rate", "RateGate"]
+
+_RATE = re.compile(
+    r"\s*(?P<amount>\d+)\s*(?:/|per)\s*(?P<count>\d+)?\s*(?P<unit>second|minute|hour|day)s?\s*",
+    re.IGNORECASE,
+)
+_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+@frozen
+class Rate:
+    """``amount`` calls per ``seconds``."""
+
+    amount: int
+    seconds: float
+
+    @classmethod
+    def parse(cls, text: str) -> Rate:
+        """'80/second', '600/minute', '1 per 6 seconds', '10 per second'."""
+        match = _RATE.fullmatch(text)
+        if match is None:
+            raise ValueError(f"not a rate: {text!r}; write e.g. '80/second' or '1 per 6 seconds'")
+        count = int(match["count"] or 1)
+        amount = int(match["amount"])
+        if amount < 1 or count < 1:
+            raise ValueError(f"a rate needs at least 1 call per at least 1 unit, got {text!r}")
+        return cls(amount, count * _SECONDS[match["unit"].lower()])
 
 
 class RateGate:
-    def __init__(self) -> None:
-        self._storage = MemoryStorage()
-        self._limiter = MovingWindowRateLimiter(self._storage)
-        self._items: dict[str, RateLimitItem] = {}
+    """Thread-safe moving windows; memory per key is at most ``amount`` timestamps."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._rates: dict[str, Rate] = {}
+        self._windows: dict[tuple[str, ...], deque[float]] = {}
 
     def allow(self, rate: str, *key: str) -> bool:
-        """Count one call under ``key`` against ``rate`` ('10/second'); False when over."""
-        item = self._items.get(rate)
-        if item is None:
-            item = self._items[rate] = parse_rate(rate)
-        return self._limiter.hit(item, *key)
+        """Count one call under ``key`` against ``rate``; False (not counted) when over."""
+        limit = self._rates.get(rate)
+        if limit is None:
+            limit = self._rates[rate] = Rate.parse(rate)
+        now = self._clock()
+        with self._lock:
+            window = self._windows.get((rate, *key))
+            if window is None:
+                window = self._windows[(rate, *key)] = deque()
+            cutoff = now - limit.seconds
+            while window and window[0] <= cutoff:
+                window.popleft()
+            if len(window) >= limit.amount:
+                return False
+            window.append(now)
+            return True
 
     def reset(self) -> None:
-        self._storage.reset()
+        with self._lock:
+            self._windows.clear()

@@ -95,6 +95,8 @@ class MmtkitConfig:
     signals: Mapping[str, Any] = field(factory=dict)
     events: Mapping[str, Any] = field(factory=dict)
     """Per sink name (``tiktok_events``, ``meta_capi``): settings for the event sinks."""
+    features: Mapping[str, Any] = field(factory=dict)
+    """The MMT feature plugins' table (auto-replies, labels, KPIs, CRM); they validate it."""
     source: str | None = None
     """The file it was loaded from, for messages."""
 
@@ -114,7 +116,7 @@ def parse_config(
     data: Mapping[str, Any], *, env: Mapping[str, str] | None = None, source: str | None = None
 ) -> MmtkitConfig:
     environ = os.environ if env is None else env
-    known = {"channels", "store", "gateway", "policy", "signals", "events"}
+    known = {"channels", "store", "gateway", "policy", "signals", "events", "features"}
     _no_unknown(data, known, "")
     return MmtkitConfig(
         channels=_channels(_table(data, "channels"), environ),
@@ -123,6 +125,7 @@ def parse_config(
         policy=_policy(_table(data, "policy")),
         signals=dict(_table(data, "signals")),
         events=_events(_table(data, "events"), environ),
+        features=dict(_table(data, "features")),
         source=source,
     )
 

@@ -16,6 +16,7 @@ import json
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -25,6 +26,7 @@ import attrs
 from mmtkit.config import parse_config
 from mmtkit.errors import ConfigError
 from mmtkit.gateway import Gateway, Handled
+from mmtkit.kpis import last_days, load_histories, report
 from mmtkit.messages import Channel
 from mmtkit.outbox import OutboxState
 from mmtkit.plugin_manager import PluginManager
@@ -119,6 +121,16 @@ def _gateway_config(sandbox: Sandbox, store: Path) -> tuple[dict[str, Any], dict
             # Only conversations from an ad are reported: that is what the advertiser measures.
             "mapping": {"require_attribution": True},
         },
+        "features": {
+            "welcome": {"text": "Hi! Thanks for writing to us, a person will answer shortly."},
+            "keyword_replies": [
+                {
+                    "language": "en",
+                    "keywords": ["white shoes"],
+                    "reply": "Our white sneakers are 40 USD, in every size.",
+                },
+            ],
+        },
     }
     return data, env
 
@@ -187,7 +199,6 @@ def _collect(
     gateway: Gateway, sandbox: Sandbox, handled: list[Handled], opened: list[Any]
 ) -> dict[str, Any]:
     conversations = []
-    response_minutes: list[float] = []
     for action in opened:
         channel = Channel(action.platform)
         conversation = gateway.store.conversations.get(channel, action.conversation_id)
@@ -201,8 +212,6 @@ def _collect(
             }
             attribution["at"] = conversation.attribution.at.isoformat()
         frt = conversation.first_response_time
-        if frt is not None:
-            response_minutes.append(frt.total_seconds() / 60)
         conversations.append(
             {
                 "channel": channel.value,
@@ -233,16 +242,14 @@ def _collect(
         for reply in item.blocked_replies
     ]
     events = [e.payload for e in sandbox.ledger.entries(platform="tiktok_events", kind="event")]
-    responded = sum(1 for c in conversations if c["first_response_seconds"] is not None)
-    kpis = {
-        "conversations": len(conversations),
-        "responded": responded,
-        "response_rate": round(responded / len(conversations), 3) if conversations else None,
-        "first_response_minutes_avg": round(sum(response_minutes) / len(response_minutes), 4)
-        if response_minutes
-        else None,
+    now = gateway.now()
+    kpis = report(load_histories(gateway.store), last_days(now.date(), UTC), as_of=now)
+    return {
+        "conversations": conversations,
+        "blocked": blocked,
+        "events": events,
+        "kpis": kpis.overall.as_dict(),
     }
-    return {"conversations": conversations, "blocked": blocked, "events": events, "kpis": kpis}
 
 
 def _show(result: dict[str, Any], echo: Echo) -> None:
@@ -255,7 +262,8 @@ def _show(result: dict[str, Any], echo: Echo) -> None:
                 k: v for k, v in conv["attribution"].items() if k in ("ad_id", "click_id", "ref")
             }
             source = f"  attribution {ids}"
-        echo(f"  {conv['channel']} {conv['conversation_id'][:12]}{source}")
+        labels = f"  labels {conv['labels']}" if conv["labels"] else ""
+        echo(f"  {conv['channel']} {conv['conversation_id'][:12]}{source}{labels}")
         for direction, text in zip(conv["directions"], conv["texts"], strict=True):
             arrow = "customer >" if direction == "inbound" else "business <"
             echo(f"    {arrow} {text}")
@@ -270,9 +278,11 @@ def _show(result: dict[str, Any], echo: Echo) -> None:
     for payload in result["events"]:
         echo("  " + json.dumps(payload, ensure_ascii=False)[:400])
     kpis = result["kpis"]
+    rate, minutes = kpis["response_rate"], kpis["first_response_minutes"]
     echo("")
     echo(
-        f"Responses: {kpis['responded']} of {kpis['conversations']} conversations answered "
-        f"(rate {kpis['response_rate']}), "
-        f"average first response {kpis['first_response_minutes_avg']} min"
+        f"KPIs (TikTok Shop 6.1-6.2): {kpis['chats_responded_in_time']} of "
+        f"{kpis['chats_received']} chats answered within 12 h "
+        f"(rate {'-' if rate is None else f'{rate:.0%}'}, target 85%); "
+        f"mean first response {'-' if minutes is None else f'{minutes:.2f}'} min (target < 30)"
     )

@@ -73,7 +73,7 @@ from mmtkit.messages import (
 )
 from mmtkit.outbox import OutboxRecord, OutboxState
 from mmtkit.plugin_manager import PluginManager
-from mmtkit.policy import Decision, PolicyContext
+from mmtkit.policy import Decision, PolicyContext, Violation
 from mmtkit.signals import INTENT_SIGNALS, Intent, Signal
 from mmtkit.store.records import Direction, InboxRow, LoggedMessage
 
@@ -140,6 +140,7 @@ class _Actions:
         self.replies: list[OutboxRecord] = []
         self.blocked: list[BlockedReply] = []
         self.signals: tuple[Signal, ...] = ()
+        self.inbound_violations: tuple[Violation, ...] = ()
 
     def reply(self, content: Content, *, automatic: bool = True) -> None:
         key = f"reply:{self._key}:{len(self.replies) + len(self.blocked)}"
@@ -203,6 +204,7 @@ class Gateway:
         from mmtkit.store.sqlite import SqliteStore
 
         manager = plugins or PluginManager.with_entry_points()
+        manager.hooks.configure(config)
         store = SqliteStore(config.store.path, synchronous=config.store.synchronous)  # type: ignore[arg-type]
         setups: dict[Channel, ChannelSetup] = {}
         for channel, settings in config.channels.items():
@@ -381,6 +383,7 @@ class Gateway:
             conversation = attribute(conversation, signals)  # a tracking id, if one was found
             actions.conversation = conversation
             actions.signals = signals
+            actions.inbound_violations = decision.violations
             self.plugins.hooks.on_inbound(event, conversation, actions)
             for name in sorted({s.name for s in signals} & INTENT_SIGNALS):
                 intent = Intent(

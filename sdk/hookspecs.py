@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import click
 
     from mmtkit.adapter import Adapter
+    from mmtkit.config import MmtkitConfig
     from mmtkit.conversation import Conversation
     from mmtkit.messages import Channel, Content, InboundEvent
     from mmtkit.policy import PolicyContext, Violation
@@ -44,9 +45,22 @@ class InboundActions(Protocol):
     def assign(self, agent: str | None) -> None: ...
 
     @property
+    def inbound_violations(self) -> tuple[Violation, ...]:
+        """What the inbound checks flagged in this message (never a block)."""
+        ...
+
+    @property
     def signals(self) -> tuple[Signal, ...]:
         """The signals extracted from this event (``payment``, ``order``...)."""
         ...
+
+
+@hookspec
+def mmt_configure(config: MmtkitConfig, register: Callable[[object, str], None]) -> None:
+    """A host was built from configuration (``mmtkit.toml``): read your own table and
+    ``register(plugin, name)`` the plugin objects your settings turn on (say, auto-replies
+    with their texts). Called once, before any message is handled; raise
+    :class:`~mmtkit.errors.ConfigError` naming the key when a setting is wrong."""
 
 
 @hookspec

@@ -27,13 +27,14 @@ import pluggy
 from attrs import evolve, frozen
 
 from mmtkit import hookspecs
-from mmtkit.errors import AdapterNotFound, PluginError
+from mmtkit.errors import AdapterNotFound, MmtkitError, PluginError
 from mmtkit.messages import Channel
 
 if TYPE_CHECKING:
     import click
 
     from mmtkit.adapter import Adapter, AdapterFactory
+    from mmtkit.config import MmtkitConfig
     from mmtkit.conversation import Conversation
     from mmtkit.hookspecs import InboundActions
     from mmtkit.messages import Content, InboundEvent
@@ -317,6 +318,25 @@ class Hooks:
             {"event": event, "conversation": conversation, "actions": actions},
             fail_closed=False,
         )
+
+    def configure(self, config: MmtkitConfig) -> None:
+        """Let every plugin read its settings and register what they turn on. A bad
+        setting is the operator's error: it is raised, not skipped."""
+        registered: list[tuple[object, str]] = []
+
+        def register(plugin: object, name: str) -> None:
+            registered.append((plugin, name))
+
+        for plugin_name, function, argnames in self._manager.implementations("mmt_configure"):
+            arguments = {"config": config, "register": register}
+            try:
+                function(*[arguments[name] for name in argnames])
+            except MmtkitError:
+                raise
+            except Exception as exc:
+                raise PluginError(plugin_name, "mmt_configure", exc) from exc
+        for plugin, name in registered:
+            self._manager.register(plugin, name=name)
 
     def on_intent(
         self, intent: Intent, conversation: Conversation, actions: InboundActions

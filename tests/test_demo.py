@@ -53,5 +53,13 @@ def test_demo_runs_end_to_end_and_reports(tmp_path: Path) -> None:
     every_text = [t for c in data["conversations"] for t in c["texts"]]
     payloads = json.dumps(data["events"])
     assert not [t for t in every_text if t in payloads], "no message text in any event payload"
-    assert data["kpis"]["responded"] == data["kpis"]["conversations"] == 4
+    kpis = data["kpis"]
+    assert kpis["chats_received"] >= 4
+    assert kpis["chats_responded_in_time"] == kpis["chats_received"]
+    assert kpis["response_rate"] == 1.0
+    labels = {label for c in data["conversations"] for label in c["labels"]}
+    assert "payment-intent" in labels  # a rule-based label from the payment signal
+    texts = [t for c in data["conversations"] for t in c["texts"]]
+    assert any(t.startswith("Hi! Thanks for writing") for t in texts)  # welcome auto-reply
+    assert "Our white sneakers are 40 USD, in every size." in texts  # keyword auto-reply
     assert "Blocked by compliance checks" in result.stdout

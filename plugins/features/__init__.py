@@ -10,11 +10,12 @@ connection with CRMs") and the response-time rules of the TikTok Shop Customer S
 * :class:`~.assignment.Assigner` -- an owner per channel for new conversations;
 * :mod:`.report` -- ``mmtkit report``, the KPIs of :mod:`mmtkit.kpis` (an entry point).
 
-The first three need settings, so they are objects an application registers, not modules
-loaded blindly from entry points::
+The first three need settings, so they are objects built from the ``[features]`` table of
+``mmtkit.toml``: this package's ``mmt_configure`` registers them when a host (the gateway) is
+built from configuration; from code::
 
     from mmtkit.plugins.features import register_features
-    register_features(manager, config_table)  # the [features] table of mmtkit.toml
+    register_features(manager, config_table)
 
 Each is also a readable example of a third-party plugin: a class with ``@hookimpl`` methods
 that acts only through ``actions``.
@@ -22,9 +23,11 @@ that acts only through ``actions``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from mmtkit.config import MmtkitConfig
+from mmtkit.hookspecs import hookimpl
 from mmtkit.plugin_manager import PluginManager
 from mmtkit.plugins.features.assignment import Assigner
 from mmtkit.plugins.features.autoreplies import AutoReplies
@@ -62,3 +65,12 @@ def register_features(
     for name, plugin in feature_plugins(settings).items():
         manager.register(plugin, name=name)
     return settings
+
+
+@hookimpl
+def mmt_configure(config: MmtkitConfig, register: Callable[[object, str], None]) -> None:
+    """Turn the ``[features]`` table into registered plugins. Labels from signals and
+    inbound flags are on even without a table: their defaults need no texts."""
+    settings = FeatureSettings.from_mapping(config.features)
+    for name, plugin in feature_plugins(settings).items():
+        register(plugin, name)

@@ -204,8 +204,8 @@ class Gateway:
         from mmtkit.store.sqlite import SqliteStore
 
         manager = plugins or PluginManager.with_entry_points()
-        manager.hooks.configure(config)
         store = SqliteStore(config.store.path, synchronous=config.store.synchronous)  # type: ignore[arg-type]
+        manager.hooks.configure(config, store)
         setups: dict[Channel, ChannelSetup] = {}
         for channel, settings in config.channels.items():
             credentials: CredentialsProvider
@@ -454,6 +454,8 @@ class Gateway:
                         outbox_id=record.id,
                     )
                 )
+                conversation = self.store.conversations.get(record.channel, record.conversation_id)
+                self.plugins.hooks.on_sent(record, conversation)
         return len(done)
 
     # -- lifecycle ----------------------------------------------------------------------------

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from mmtkit.config import MmtkitConfig
     from mmtkit.conversation import Conversation
     from mmtkit.messages import Channel, Content, InboundEvent
+    from mmtkit.outbox import OutboxRecord
     from mmtkit.policy import PolicyContext, Violation
     from mmtkit.signals import Intent, Signal
 
@@ -56,11 +57,22 @@ class InboundActions(Protocol):
 
 
 @hookspec
-def mmt_configure(config: MmtkitConfig, register: Callable[[object, str], None]) -> None:
+def mmt_configure(
+    config: MmtkitConfig, register: Callable[[object, str], None], store: Any
+) -> None:
     """A host was built from configuration (``mmtkit.toml``): read your own table and
     ``register(plugin, name)`` the plugin objects your settings turn on (say, auto-replies
-    with their texts). Called once, before any message is handled; raise
-    :class:`~mmtkit.errors.ConfigError` naming the key when a setting is wrong."""
+    with their texts). ``store`` is the host's :class:`~mmtkit.store.base.Store`, for plugins
+    that keep durable state (a CRM delivery queue). Called once, before any message is
+    handled; raise :class:`~mmtkit.errors.ConfigError` naming the key when a setting is
+    wrong."""
+
+
+@hookspec
+def mmt_on_sent(record: OutboxRecord, conversation: Conversation | None) -> None:
+    """The platform took an outbound message (``record`` is its final outbox record).
+    Called inside the host's store transaction that logs the message, so durable reactions
+    (a CRM ``message.sent`` webhook queued in the store) commit with it."""
 
 
 @hookspec

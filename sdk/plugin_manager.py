@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from mmtkit.conversation import Conversation
     from mmtkit.hookspecs import InboundActions
     from mmtkit.messages import Content, InboundEvent
+    from mmtkit.outbox import OutboxRecord
     from mmtkit.policy import PolicyContext, Violation
     from mmtkit.signals import Intent, Signal
 
@@ -319,7 +320,7 @@ class Hooks:
             fail_closed=False,
         )
 
-    def configure(self, config: MmtkitConfig) -> None:
+    def configure(self, config: MmtkitConfig, store: Any = None) -> None:
         """Let every plugin read its settings and register what they turn on. A bad
         setting is the operator's error: it is raised, not skipped."""
         registered: list[tuple[object, str]] = []
@@ -328,7 +329,7 @@ class Hooks:
             registered.append((plugin, name))
 
         for plugin_name, function, argnames in self._manager.implementations("mmt_configure"):
-            arguments = {"config": config, "register": register}
+            arguments = {"config": config, "register": register, "store": store}
             try:
                 function(*[arguments[name] for name in argnames])
             except MmtkitError:
@@ -337,6 +338,11 @@ class Hooks:
                 raise PluginError(plugin_name, "mmt_configure", exc) from exc
         for plugin, name in registered:
             self._manager.register(plugin, name=name)
+
+    def on_sent(self, record: OutboxRecord, conversation: Conversation | None) -> None:
+        self._call(
+            "mmt_on_sent", {"record": record, "conversation": conversation}, fail_closed=False
+        )
 
     def on_intent(
         self, intent: Intent, conversation: Conversation, actions: InboundActions

@@ -23,6 +23,7 @@ that acts only through ``actions``.
 
 from __future__ import annotations
 
+import atexit
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -31,6 +32,7 @@ from mmtkit.hookspecs import hookimpl
 from mmtkit.plugin_manager import PluginManager
 from mmtkit.plugins.features.assignment import Assigner
 from mmtkit.plugins.features.autoreplies import AutoReplies
+from mmtkit.plugins.features.crm import CrmWebhooks, parse_endpoints
 from mmtkit.plugins.features.labels import Labeller
 from mmtkit.plugins.features.settings import FeatureSettings
 
@@ -68,9 +70,19 @@ def register_features(
 
 
 @hookimpl
-def mmt_configure(config: MmtkitConfig, register: Callable[[object, str], None]) -> None:
+def mmt_configure(
+    config: MmtkitConfig, register: Callable[[object, str], None], store: Any
+) -> None:
     """Turn the ``[features]`` table into registered plugins. Labels from signals and
-    inbound flags are on even without a table: their defaults need no texts."""
+    inbound flags are on even without a table: their defaults need no texts. With a
+    ``[features.crm]`` table and a store, CRM webhooks are queued in the store and delivered
+    by a background thread (stopped when the process exits)."""
     settings = FeatureSettings.from_mapping(config.features)
     for name, plugin in feature_plugins(settings).items():
         register(plugin, name)
+    crm_table = config.features.get("crm")
+    if crm_table is not None and store is not None:
+        crm = CrmWebhooks(parse_endpoints(crm_table), store)
+        register(crm, "features_crm")
+        crm.start()
+        atexit.register(crm.close)

@@ -190,6 +190,11 @@ class CrmWebhooks:
         for label in sorted(after.labels - conversation.labels):
             self._queue("label.added", {**ids, "label": label})
 
+    @hookimpl
+    def mmt_on_sent(self, record: OutboxRecord) -> None:
+        """The host announces every delivered send: queue ``message.sent``."""
+        self.record_sent(record)
+
     def record_sent(self, record: OutboxRecord) -> None:
         """Queue ``message.sent`` for a message the outbox delivered. No hook announces sends
         yet, so whoever runs the sender calls this (in the transaction that logs the send)."""

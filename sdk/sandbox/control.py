@@ -74,9 +74,7 @@ def routes(emu: Emulator) -> list[Route]:
         except MmtkitError as exc:
             return _problem(400, str(exc))
         emu.faults.set(route, parsed.faults.get(route, FaultConfig()))
-        return JSONResponse(
-            {"route": route, "faults": asdict(emu.faults.config(route))}
-        )
+        return JSONResponse({"route": route, "faults": asdict(emu.faults.config(route))})
 
     async def reset(request: Request) -> Response:
         emu.reset()

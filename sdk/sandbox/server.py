@@ -8,26 +8,22 @@ milliseconds; :meth:`Sandbox.stop` shuts the server down and joins its thread.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from types import TracebackType
 from typing import Any
 
 import attrs
-import uvicorn
 
-from mmtkit.errors import MmtkitError
 from mmtkit.sandbox.app import build_app
 from mmtkit.sandbox.config import FaultConfig, SandboxConfig, parse_config
 from mmtkit.sandbox.customers import Customers
 from mmtkit.sandbox.emulator import Emulator
 from mmtkit.sandbox.ledger import Ledger
+from mmtkit.serving import ServerStartError, ThreadedServer
 
 __all__ = ["Sandbox", "SandboxStartError"]
 
 
-class SandboxStartError(MmtkitError, RuntimeError):
+class SandboxStartError(ServerStartError):
     """The server thread did not come up (port taken, or it crashed while starting)."""
 
 
@@ -46,57 +42,26 @@ class Sandbox:
             config = parse_config(config)
         self.emulator = Emulator(config)
         self.app = build_app(self.emulator)
-        self._host = host
-        self._port = port
-        self._start_timeout = start_timeout
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server = ThreadedServer(
+            self.app,
+            host=host,
+            port=port,
+            start_timeout=start_timeout,
+            lifespan="off",
+            name="mmtkit-sandbox",
+        )
 
     # --- lifecycle --------------------------------------------------------------------------
 
     def start(self) -> Sandbox:
-        if self._server is not None:
-            return self
-        # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only for
-        # sockets whose proto says TCP; without it Nagle and delayed ACKs stall each request
-        # ~40 ms (20x fewer requests per second).
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind((self._host, self._port))
-        except OSError as exc:
-            sock.close()
-            raise SandboxStartError(f"cannot listen on {self._host}:{self._port}: {exc}") from None
-        self._port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.app,
-            log_level="warning",
-            lifespan="off",
-            timeout_graceful_shutdown=1,
-            access_log=False,
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="mmtkit-sandbox", daemon=True
-        )
-        thread.start()
-        deadline = time.monotonic() + self._start_timeout
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                server.should_exit = True
-                sock.close()
-                raise SandboxStartError("the sandbox server did not start; see the log above")
-            time.sleep(0.005)
-        self._server, self._thread, self._socket = server, thread, sock
+            self._server.start()
+        except ServerStartError as exc:
+            raise SandboxStartError(str(exc)) from None
         return self
 
     def stop(self) -> None:
-        if self._server is None or self._thread is None:
-            return
-        self._server.should_exit = True
-        self._thread.join(timeout=5)
-        self._socket.close()
-        self._server = self._thread = None
+        self._server.stop()
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -114,7 +79,7 @@ class Sandbox:
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:<port>``: Graph paths hang directly off it."""
-        return f"http://{self._host}:{self._port}"
+        return self._server.url
 
     @property
     def tiktok_base_url(self) -> str:

@@ -14,7 +14,9 @@ suite without a ``conftest.py``:
 * ``mmtkit_vcr`` -- a ``vcr.VCR`` built from that configuration, storing cassettes in the
   ``mmtkit_cassette_dir`` ini option (default ``tests/cassettes``).
 
-A fixture wiring an mmtkit messaging client to the sandbox will come with the clients.
+* ``mmtkit_client`` -- a :class:`~mmtkit.client.MessagingClient` for TikTok, WhatsApp and
+  Messenger pointed at ``mmtkit_sandbox`` with the credentials it accepts (outbox in memory,
+  the installed compliance plugins active); closed after the test.
 
 Nothing heavy is imported at plugin load: the sandbox (Starlette, uvicorn) and vcrpy load only
 when a test asks for their fixture, and vcrpy is optional (a clear failure if it is missing).
@@ -37,11 +39,13 @@ from mmtkit.testing.scrub import (
 )
 
 if TYPE_CHECKING:
+    from mmtkit.client import MessagingClient
     from mmtkit.sandbox import Sandbox, SandboxConfig
 
 __all__ = [
     "RECORD_ENV",
     "make_vcr",
+    "mmtkit_client",
     "mmtkit_sandbox",
     "mmtkit_sandbox_config",
     "mmtkit_vcr",
@@ -76,6 +80,16 @@ def mmtkit_sandbox(
 
     with Sandbox(mmtkit_sandbox_config) as sandbox:
         yield sandbox
+
+
+@pytest.fixture
+def mmtkit_client(mmtkit_sandbox: Sandbox) -> Iterator[MessagingClient]:
+    """A blocking client wired to this test's sandbox, closed after the test."""
+    from mmtkit.client import MessagingClient
+    from mmtkit.testing.sandbox_client import channel_setups
+
+    with MessagingClient(channel_setups(mmtkit_sandbox)) as client:
+        yield client
 
 
 def scrub_request(request: Any) -> Any:

@@ -36,6 +36,7 @@ from urllib.parse import quote
 
 from attrs import define, field, frozen
 
+from mmtkit import fastjson
 from mmtkit.adapter import (
     Ambiguous,
     HttpResponse,
@@ -447,7 +448,7 @@ def media_id_from(response: object, platform: str) -> str:
 def load_object(body: bytes, *, platform: str) -> dict[str, Any]:
     """The webhook body as a JSON object, or :class:`MalformedWebhook` saying why not."""
     try:
-        document = json.loads(body)
+        document = fastjson.loads(body)
     except RecursionError:
         raise MalformedWebhook(f"{platform} webhook body is nested too deeply") from None
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError

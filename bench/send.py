@@ -103,12 +103,12 @@ def throughput(sends: int, concurrency: int) -> None:
                         json=payload(conversation, account, text),
                     )
 
-        def sdk_sync(outbox: Any) -> Callable[[], None]:
+        def sdk_sync(outbox: Any, batch: list[str]) -> Callable[[], None]:
             def run() -> None:
                 with MessagingClient(
                     {"tiktok": setup}, plugins=PluginManager(env={}), outbox=outbox
                 ) as client:
-                    for text in texts:
+                    for text in batch:
                         client.send(conversation, Text(text))
 
             return run

@@ -80,7 +80,9 @@ def _default_capabilities(adapter: WhatsAppAdapter) -> Capabilities:
     reference gives about one message per 6 s per recipient, UNCONFIRMED by Meta)."""
     base = DEFAULT_CAPABILITIES[Channel.WHATSAPP]
     limits = tuple(limit for limit in base.rate_limits if limit.scope != "recipient")
-    pair = RateLimit("recipient", 1, per_seconds=adapter.pair_rate_seconds)
+    pair = RateLimit(
+        "recipient", 1, per_seconds=adapter.pair_rate_seconds, burst=adapter.pair_burst
+    )
     return evolve(base, kinds=base.kinds | {ContentKind.TEMPLATE}, rate_limits=(*limits, pair))
 
 
@@ -89,10 +91,13 @@ class WhatsAppAdapter(GraphAdapterBase):
     """WhatsApp Cloud API. ``account_id`` is the phone number id sending and receiving.
 
     Settings beyond the common ones: ``pair_rate_seconds`` (seconds between two messages to
-    one recipient, default 6, UNCONFIRMED), ``capabilities`` (replace them all).
+    one recipient, default 6, UNCONFIRMED), ``pair_burst`` (messages that may go to one
+    recipient back to back before that pace applies, default 10; third parties say up to
+    45, UNCONFIRMED), ``capabilities`` (replace them all).
     """
 
     pair_rate_seconds: float = 6.0
+    pair_burst: int = 10
     capabilities: Capabilities = field(
         default=Factory(_default_capabilities, takes_self=True)
     )

@@ -96,7 +96,7 @@ class GcraLimiter:
                     wait = max(wait, blocked - now)
                     continue
                 interval = self._interval(scoped.limit)
-                tolerance = interval * (self.burst - 1)
+                tolerance = interval * (max(self.burst, scoped.limit.burst) - 1)
                 tat = max(self._tat.get(scoped.key, now), now)
                 start = max(tat - tolerance, blocked, now)
                 self._tat[scoped.key] = max(tat, start) + interval

@@ -157,6 +157,9 @@ class WhatsAppConfig:
     phone_numbers: dict[str, str] = field(factory=lambda: {"100000000000001": "15550001111"})
     rate: str = field(default="80/second", validator=_rate)
     pair_rate: str = field(default="1 per 6 seconds", validator=_rate)
+    pair_burst: int = field(default=10, validator=_positive)
+    """Messages to one customer that may go back to back, repaid at ``pair_rate`` (Meta lets
+    bursts through and blocks later sends; third parties say up to 45; UNCONFIRMED)."""
     window_hours: float = field(default=24.0, validator=_positive_float)
     max_text_chars: int = field(default=4096, validator=_positive)
     statuses: tuple[str, ...] = field(

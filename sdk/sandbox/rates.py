@@ -59,6 +59,7 @@ class RateGate:
         self._lock = threading.Lock()
         self._rates: dict[str, Rate] = {}
         self._windows: dict[tuple[str, ...], deque[float]] = {}
+        self._booked: dict[tuple[str, ...], float] = {}
 
     def allow(self, rate: str, *key: str) -> bool:
         """Count one call under ``key`` against ``rate``; False (not counted) when over."""
@@ -78,6 +79,25 @@ class RateGate:
             window.append(now)
             return True
 
+    def allow_burst(self, rate: str, burst: int, *key: str) -> bool:
+        """Like :meth:`allow`, but ``burst`` calls may come at once and borrow from later:
+        each call books one interval of ``rate``, and a call is refused while more than
+        ``burst`` intervals are booked ahead (a cell-rate rule, how WhatsApp's pair rate
+        behaves)."""
+        limit = self._rates.get(rate)
+        if limit is None:
+            limit = self._rates[rate] = Rate.parse(rate)
+        interval = limit.seconds / limit.amount
+        now = self._clock()
+        slot = ("burst", rate, *key)
+        with self._lock:
+            booked = max(self._booked.get(slot, now), now)
+            if booked - now > interval * (burst - 1) + 1e-9:
+                return False
+            self._booked[slot] = booked + interval
+            return True
+
     def reset(self) -> None:
         with self._lock:
             self._windows.clear()
+            self._booked.clear()

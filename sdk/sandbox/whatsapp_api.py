@@ -125,7 +125,9 @@ async def send(
                 "Message failed to send because more than 24 hours have passed since the "
                 "customer last replied to this number.",
             )
-    if not emu.rates.allow(cfg.pair_rate, "whatsapp-pair", phone_number_id, to):
+    if not emu.rates.allow_burst(
+        cfg.pair_rate, cfg.pair_burst, "whatsapp-pair", phone_number_id, to
+    ):
         return _error(
             131056,
             "(Business Account, Consumer Account) pair rate limit hit",

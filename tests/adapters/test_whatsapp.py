@@ -232,9 +232,9 @@ def test_upload_answer_without_id_stops_the_plan_with_a_typed_error() -> None:
 
 
 def test_capabilities_add_templates_and_take_the_pair_rate_setting() -> None:
-    adapter = WhatsAppAdapter(pair_rate_seconds=10)
+    adapter = WhatsAppAdapter(pair_rate_seconds=10, pair_burst=3)
     assert ContentKind.TEMPLATE in adapter.capabilities.kinds
-    assert RateLimit("recipient", 1, per_seconds=10) in adapter.capabilities.rate_limits
+    assert RateLimit("recipient", 1, per_seconds=10, burst=3) in adapter.capabilities.rate_limits
     assert adapter.capabilities.text_limit == 4096
 
 

@@ -122,3 +122,17 @@ def test_a_request_description_never_shows_a_token_or_the_message() -> None:
     assert "4111" not in shown
     assert "application/json" in shown
     assert request.header("access-token") == "act.secret-token"
+
+
+def test_a_burst_goes_at_once_and_is_repaid_at_the_rate() -> None:
+    from mmtkit.capabilities import RateLimit
+    from mmtkit.ratelimit import GcraLimiter, ScopedLimit
+
+    limiter = GcraLimiter(headroom=1.0)
+    pair = [
+        ScopedLimit("recipient:whatsapp:p:u", RateLimit("recipient", 1, per_seconds=6, burst=3))
+    ]
+    waits = [limiter.reserve(pair, now=100.0) for _ in range(5)]
+    assert waits[:3] == [0.0, 0.0, 0.0]  # the burst goes back to back
+    assert waits[3] == pytest.approx(6.0)  # then one per 6 s, repaying the borrowed time
+    assert waits[4] == pytest.approx(12.0)

@@ -136,9 +136,18 @@ def test_a_template_may_be_sent_outside_the_window(client: InMemorySandbox) -> N
     assert client.post(WA, headers=WA_AUTH, json=body).status_code == 200
 
 
-def test_a_second_message_to_the_same_customer_too_soon_is_pair_rate_131056(
+def test_a_burst_past_the_pair_allowance_is_pair_rate_131056(
     client: InMemorySandbox,
 ) -> None:
+    """Meta lets a burst through to one customer (default 10 here), then 1 per 6 s."""
+    to = customer(client)
+    for _ in range(10):
+        assert client.post(WA, headers=WA_AUTH, json=wa_text(to)).status_code == 200
+    assert graph_error(client.post(WA, headers=WA_AUTH, json=wa_text(to)))[0] == 131056
+
+
+def test_a_strict_pair_rate_refuses_the_second_message(make_client: Any) -> None:
+    client = make_client({"whatsapp": {"pair_burst": 1}})
     to = customer(client)
     assert client.post(WA, headers=WA_AUTH, json=wa_text(to)).status_code == 200
     assert graph_error(client.post(WA, headers=WA_AUTH, json=wa_text(to)))[0] == 131056

@@ -124,7 +124,6 @@ class _ClientCore:
         self.plugins = plugins if plugins is not None else PluginManager.with_entry_points()
         self.policy = PolicyEngine(self.plugins.hooks, policy)
         self.retry = retry if retry is not None else RetryPolicy()
-        # `is not None`, not `or`: an empty limiter has len() 0 and would read as false.
         self.limiter = limiter if limiter is not None else GcraLimiter()
         self.clock = clock
         self.now = now

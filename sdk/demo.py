@@ -33,14 +33,11 @@ from mmtkit.plugin_manager import PluginManager
 from mmtkit.sandbox import Sandbox
 from mmtkit.serving import ThreadedServer
 from mmtkit.store.records import InboxState
+from mmtkit.testing.sandbox_client import sandbox_accounts
 
 __all__ = ["load_app", "run_demo"]
 
 Echo = Callable[[str], None]
-
-TIKTOK_BUSINESS = "sandbox-business"
-WHATSAPP_PHONE = "100000000000001"
-MESSENGER_PAGE = "200000000000001"
 
 
 def load_app(path: Path) -> ModuleType:
@@ -79,39 +76,24 @@ def _sandbox_config() -> dict[str, Any]:
 
 
 def _gateway_config(sandbox: Sandbox, store: Path) -> tuple[dict[str, Any], dict[str, str]]:
-    tiktok, whatsapp = sandbox.config.tiktok, sandbox.config.whatsapp
-    env = {
-        "TIKTOK_APP_SECRET": tiktok.app_secret,
-        "TIKTOK_ACCESS_TOKEN": tiktok.access_tokens[TIKTOK_BUSINESS],
-        "META_APP_SECRET": whatsapp.app_secret,
-        "WHATSAPP_ACCESS_TOKEN": whatsapp.access_token,
-        "MESSENGER_PAGE_TOKEN": sandbox.config.messenger.page_tokens[MESSENGER_PAGE],
-        "TIKTOK_EVENTS_TOKEN": tiktok.events_access_token,
-    }
-    graph = sandbox.graph_base_url.rstrip("/")
+    """The gateway's configuration for the sandbox's own accounts, the way a deployment
+    writes it: settings in the file, every secret through an environment variable."""
+    env = {"TIKTOK_EVENTS_TOKEN": sandbox.config.tiktok.events_access_token}
+    channels: dict[str, dict[str, str]] = {}
+    for channel, account in sandbox_accounts(sandbox).items():
+        prefix = channel.value.upper()
+        env[f"{prefix}_APP_SECRET"] = account.settings["app_secret"]
+        env[f"{prefix}_ACCESS_TOKEN"] = account.token
+        channels[channel.value] = {
+            "base_url": account.settings["base_url"],
+            "account_id": account.settings["account_id"],
+            "app_secret_env": f"{prefix}_APP_SECRET",
+            "access_token_env": f"{prefix}_ACCESS_TOKEN",
+        }
     data = {
         "store": {"path": str(store)},
         "gateway": {"poll_seconds": 0.02},
-        "channels": {
-            "tiktok": {
-                "base_url": sandbox.tiktok_base_url,
-                "account_id": TIKTOK_BUSINESS,
-                "app_secret_env": "TIKTOK_APP_SECRET",
-                "access_token_env": "TIKTOK_ACCESS_TOKEN",
-            },
-            "whatsapp": {
-                "base_url": graph,
-                "account_id": WHATSAPP_PHONE,
-                "app_secret_env": "META_APP_SECRET",
-                "access_token_env": "WHATSAPP_ACCESS_TOKEN",
-            },
-            "messenger": {
-                "base_url": graph,
-                "account_id": MESSENGER_PAGE,
-                "app_secret_env": "META_APP_SECRET",
-                "access_token_env": "MESSENGER_PAGE_TOKEN",
-            },
-        },
+        "channels": channels,
         "events": {
             "tiktok_events": {
                 "base_url": sandbox.tiktok_base_url,

@@ -129,6 +129,22 @@ def dedup_key(event: InboundEvent) -> str | None:
     return None
 
 
+def _logged(
+    event: MessageReceived | MessageEcho, direction: Direction, sent_by: str | None = None
+) -> LoggedMessage:
+    """The message-log entry for a message seen in a webhook."""
+    return LoggedMessage(
+        channel=event.channel,
+        conversation_id=event.conversation_id,
+        direction=direction,
+        at=event.timestamp,
+        platform_message_id=event.platform_message_id,
+        kind=event.kind.value,
+        text=event.text,
+        sent_by=sent_by,
+    )
+
+
 class _Actions:
     """What ``mmt_on_inbound`` plugins may do; replies are accepted into the outbox inside the
     worker's transaction, with idempotency keys derived from the event."""
@@ -362,17 +378,7 @@ class Gateway:
         signals: tuple[Signal, ...] = ()
         actions = _Actions(self, conversation, key)
         if isinstance(event, MessageReceived):
-            self.store.messages.append(
-                LoggedMessage(
-                    channel=event.channel,
-                    conversation_id=event.conversation_id,
-                    direction=Direction.INBOUND,
-                    at=event.timestamp,
-                    platform_message_id=event.platform_message_id,
-                    kind=event.kind.value,
-                    text=event.text,
-                )
-            )
+            self.store.messages.append(_logged(event, Direction.INBOUND))
             context = PolicyContext(
                 channel=event.channel, conversation=conversation, now=self.now()
             )
@@ -397,16 +403,7 @@ class Gateway:
             conversation = actions.conversation
         elif isinstance(event, MessageEcho) and event.source.value != "api":
             self.store.messages.append(
-                LoggedMessage(
-                    channel=event.channel,
-                    conversation_id=event.conversation_id,
-                    direction=Direction.OUTBOUND,
-                    at=event.timestamp,
-                    platform_message_id=event.platform_message_id,
-                    kind=event.kind.value,
-                    text=event.text,
-                    sent_by=f"{event.source.value}-agent",
-                )
+                _logged(event, Direction.OUTBOUND, sent_by=f"{event.source.value}-agent")
             )
         conversations.upsert(conversation)
         return Handled(

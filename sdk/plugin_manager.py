@@ -104,8 +104,8 @@ class PluginManager:
         self._pm = pluggy.PluginManager(hookspecs.PROJECT)
         self._pm.add_hookspecs(hookspecs)
         self._info: dict[str, PluginInfo] = {}
+        self._implementations: dict[str, list[tuple[str, Callable[..., Any], list[str]]]] = {}
         self.hooks = Hooks(self)
-        self._generation = 0
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -159,7 +159,7 @@ class PluginManager:
     def unregister(self, name: str) -> None:
         self._pm.unregister(name=name)
         self._info.pop(name, None)
-        self._generation += 1
+        self._implementations.clear()
 
     def _register(
         self, plugin: object, base: PluginInfo, *, raise_errors: bool = False
@@ -187,7 +187,7 @@ class PluginManager:
             return self._record_failure(base, exc)
         info = evolve(base, status="loaded", hooks=tuple(implemented))
         self._info[name] = info
-        self._generation += 1
+        self._implementations.clear()
         return info
 
     def _record_failure(self, base: PluginInfo, exc: BaseException) -> PluginInfo:
@@ -217,15 +217,14 @@ class PluginManager:
     def implementations(self, hook: str) -> list[tuple[str, Callable[..., Any], list[str]]]:
         """``(plugin name, function, argument names)`` in call order (last registered first,
         ``tryfirst``/``trylast`` honoured), cached until the plugin set changes."""
-        cache_key = (hook, self._generation)
-        cached = self.hooks._cache.get(cache_key)
+        cached = self._implementations.get(hook)
         if cached is None:
             caller = getattr(self._pm.hook, hook)
             cached = [
                 (impl.plugin_name, impl.function, list(impl.argnames))
                 for impl in reversed(caller.get_hookimpls())
             ]
-            self.hooks._cache[cache_key] = cached
+            self._implementations[hook] = cached
         return cached
 
     # -- adapters ---------------------------------------------------------------------------
@@ -253,7 +252,6 @@ class Hooks:
 
     def __init__(self, manager: PluginManager) -> None:
         self._manager = manager
-        self._cache: dict[tuple[str, int], list[tuple[str, Callable[..., Any], list[str]]]] = {}
 
     def _call(self, hook: str, kwargs: dict[str, Any], *, fail_closed: bool) -> list[Any]:
         results: list[Any] = []

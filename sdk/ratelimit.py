@@ -132,6 +132,3 @@ class GcraLimiter:
                 self._tat.pop(key, None)
                 self._blocked_until.pop(key, None)
                 self._strikes.pop(key, None)
-
-    def __len__(self) -> int:
-        return len(self._tat)

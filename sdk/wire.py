@@ -13,7 +13,7 @@ import base64
 import binascii
 import json
 from datetime import datetime
-from typing import Any, TypeVar, get_origin
+from typing import Any, get_origin
 
 import cattrs
 from cattrs.strategies import configure_tagged_union
@@ -28,7 +28,6 @@ from mmtkit.messages import (
 
 __all__ = ["converter", "dumps", "event_from_dict", "event_to_dict", "loads"]
 
-T = TypeVar("T")
 
 
 def _structure_datetime(value: Any, _: type) -> datetime:

@@ -27,7 +27,7 @@ from typing import Any, Self
 
 import httpx
 
-from mmtkit.sandbox.server import Sandbox, SandboxStartError
+from mmtkit.sandbox.server import Sandbox, SandboxAddresses, SandboxStartError
 
 __all__ = ["SandboxProcess"]
 
@@ -39,7 +39,7 @@ def _free_port(host: str) -> int:
         return port
 
 
-class SandboxProcess:
+class SandboxProcess(SandboxAddresses):
     """A sandbox in a child process. ``config`` is the same plain data :class:`Sandbox`
     takes. Stopping it kills the child; nothing survives it."""
 
@@ -118,14 +118,6 @@ class SandboxProcess:
     @property
     def base_url(self) -> str:
         return f"http://{self._host}:{self._port}"
-
-    @property
-    def tiktok_base_url(self) -> str:
-        return f"{self.base_url}/open_api/v1.3/"
-
-    @property
-    def graph_base_url(self) -> str:
-        return f"{self.base_url}/"
 
     # -- steering ------------------------------------------------------------------------------
 

@@ -27,7 +27,15 @@ class SandboxStartError(ServerStartError):
     """The server thread did not come up (port taken, or it crashed while starting)."""
 
 
-class Sandbox:
+class SandboxAddresses:
+    """Where each emulated platform lives under a sandbox's ``base_url``."""
+
+    @property
+    def base_url(self) -> str:
+        raise NotImplementedError
+
+
+class Sandbox(SandboxAddresses):
     """A running emulator. ``config`` may be a :class:`SandboxConfig` or plain data."""
 
     def __init__(

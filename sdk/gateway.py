@@ -493,6 +493,7 @@ class Gateway:
 
     def close(self) -> None:
         self.stop()
+        self.plugins.hooks.shutdown()
         if isinstance(self._emit, ConversionReporter):
             self._emit.close()
         self.client.close()

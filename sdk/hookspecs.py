@@ -69,6 +69,12 @@ def mmt_configure(
 
 
 @hookspec
+def mmt_shutdown() -> None:
+    """The host is stopping: finish or stop background work (a delivery thread) now, while
+    the store is still open. Called once, before the host closes its store."""
+
+
+@hookspec
 def mmt_on_sent(record: OutboxRecord, conversation: Conversation | None) -> None:
     """The platform took an outbound message (``record`` is its final outbox record).
     Called inside the host's store transaction that logs the message, so durable reactions

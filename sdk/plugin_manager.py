@@ -337,6 +337,9 @@ class Hooks:
         for plugin, name in registered:
             self._manager.register(plugin, name=name)
 
+    def shutdown(self) -> None:
+        self._call("mmt_shutdown", {}, fail_closed=False)
+
     def on_sent(self, record: OutboxRecord, conversation: Conversation | None) -> None:
         self._call(
             "mmt_on_sent", {"record": record, "conversation": conversation}, fail_closed=False

@@ -23,7 +23,6 @@ that acts only through ``actions``.
 
 from __future__ import annotations
 
-import atexit
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -76,7 +75,7 @@ def mmt_configure(
     """Turn the ``[features]`` table into registered plugins. Labels from signals and
     inbound flags are on even without a table: their defaults need no texts. With a
     ``[features.crm]`` table and a store, CRM webhooks are queued in the store and delivered
-    by a background thread (stopped when the process exits)."""
+    by a background thread (stopped when the host shuts down)."""
     settings = FeatureSettings.from_mapping(config.features)
     for name, plugin in feature_plugins(settings).items():
         register(plugin, name)
@@ -84,5 +83,4 @@ def mmt_configure(
     if crm_table is not None and store is not None:
         crm = CrmWebhooks(parse_endpoints(crm_table), store)
         register(crm, "features_crm")
-        crm.start()
-        atexit.register(crm.close)
+        crm.start()  # stopped by its mmt_shutdown when the host closes

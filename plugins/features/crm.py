@@ -191,6 +191,12 @@ class CrmWebhooks:
             self._queue("label.added", {**ids, "label": label})
 
     @hookimpl
+    def mmt_shutdown(self) -> None:
+        """The host stops: stop delivering (and let go of the HTTP client) before it closes
+        the store."""
+        self.close()
+
+    @hookimpl
     def mmt_on_sent(self, record: OutboxRecord) -> None:
         """The host announces every delivered send: queue ``message.sent``."""
         self.record_sent(record)

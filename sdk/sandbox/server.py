@@ -34,6 +34,16 @@ class SandboxAddresses:
     def base_url(self) -> str:
         raise NotImplementedError
 
+    @property
+    def tiktok_base_url(self) -> str:
+        """Stands for ``https://business-api.tiktok.com/open_api/v1.3/``."""
+        return f"{self.base_url}/open_api/v1.3/"
+
+    @property
+    def graph_base_url(self) -> str:
+        """Stands for ``https://graph.facebook.com/``; add ``v21.0/{id}/messages``."""
+        return f"{self.base_url}/"
+
 
 class Sandbox(SandboxAddresses):
     """A running emulator. ``config`` may be a :class:`SandboxConfig` or plain data."""
@@ -88,16 +98,6 @@ class Sandbox(SandboxAddresses):
     def base_url(self) -> str:
         """``http://127.0.0.1:<port>``: Graph paths hang directly off it."""
         return self._server.url
-
-    @property
-    def tiktok_base_url(self) -> str:
-        """Stands for ``https://business-api.tiktok.com/open_api/v1.3/``."""
-        return f"{self.base_url}/open_api/v1.3/"
-
-    @property
-    def graph_base_url(self) -> str:
-        """Stands for ``https://graph.facebook.com/``; add ``v21.0/{id}/messages``."""
-        return f"{self.base_url}/"
 
     # --- steering from a test ---------------------------------------------------------------
 

@@ -84,6 +84,9 @@ class GatewaySettings:
     """Processing attempts of one webhook before it is dead-lettered."""
     poll_seconds: float = 0.05
     """How long the worker sleeps when the inbox is empty."""
+    lease_seconds: float = 30.0
+    """How long a claimed webhook stays one worker's: after a crash, another worker (or the
+    restarted one) takes it over once this has passed. Processing takes milliseconds."""
 
 
 @frozen(kw_only=True)
@@ -218,7 +221,8 @@ def _number(
 
 def _gateway(table: Mapping[str, Any]) -> GatewaySettings:
     where = "gateway."
-    _no_unknown(table, {"host", "port", "max_body_bytes", "max_attempts", "poll_seconds"}, where)
+    known = {"host", "port", "max_body_bytes", "max_attempts", "poll_seconds", "lease_seconds"}
+    _no_unknown(table, known, where)
     host = table.get("host", "127.0.0.1")
     if not isinstance(host, str):
         raise ConfigError("gateway.host: must be a string")
@@ -231,6 +235,7 @@ def _gateway(table: Mapping[str, Any]) -> GatewaySettings:
         max_body_bytes=_number(table, "max_body_bytes", 3 * MB, where, integer=True),
         max_attempts=_number(table, "max_attempts", 5, where, integer=True),
         poll_seconds=_number(table, "poll_seconds", 0.05, where, integer=False),
+        lease_seconds=_number(table, "lease_seconds", 30.0, where, integer=False),
     )
 
 

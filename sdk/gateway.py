@@ -28,7 +28,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -194,6 +194,7 @@ class Gateway:
         max_body_bytes: int = 3 * 1024 * 1024,
         max_attempts: int = 5,
         poll_seconds: float = 0.05,
+        lease_seconds: float = 30.0,
         emit: Callable[[Handled], None] | None = None,
         now: Callable[[], datetime] = _utc_now,
     ) -> None:
@@ -204,6 +205,7 @@ class Gateway:
         self.max_body_bytes = max_body_bytes
         self.max_attempts = max_attempts
         self.poll_seconds = poll_seconds
+        self.lease = timedelta(seconds=lease_seconds)
         self.now = now
         self.metrics: Counter[str] = Counter()
         self._handlers: list[Callable[[Handled], None]] = []
@@ -244,6 +246,7 @@ class Gateway:
             max_body_bytes=config.gateway.max_body_bytes,
             max_attempts=config.gateway.max_attempts,
             poll_seconds=config.gateway.poll_seconds,
+            lease_seconds=config.gateway.lease_seconds,
             **options,
         )
 
@@ -326,7 +329,7 @@ class Gateway:
     def process_pending(self, limit: int = 100) -> int:
         """Claim and process up to ``limit`` inbox rows; returns how many were claimed."""
         rows: Sequence[InboxRow] = self.store.inbox.claim(
-            self.now(), limit=limit, max_attempts=self.max_attempts
+            self.now(), limit=limit, lease=self.lease, max_attempts=self.max_attempts
         )
         for row in rows:
             try:

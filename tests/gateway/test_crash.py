@@ -59,6 +59,8 @@ def test_kill_9_mid_burst(tmp_path: Path) -> None:
         config = tmp_path / "mmtkit.toml"
         config.write_text(
             f'[store]\npath = "{database}"\n\n'
+            # A row the killed gateway had claimed is taken over once its lease runs out.
+            "[gateway]\nlease_seconds = 2\n\n"
             "[channels.tiktok]\n"
             f'base_url = "{sandbox.tiktok_base_url}"\n'
             'account_id = "sandbox-business"\n'

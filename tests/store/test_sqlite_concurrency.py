@@ -73,7 +73,9 @@ def test_threads_claim_each_row_once(tmp_path: Path, how: str) -> None:
                     return
                 inbox_claims[n].extend(r.id for r in rows)
                 outbox_claims[n].extend(r.id for r in records)
-                time.sleep(0.0005)  # the work a claimer does between claims
+                # The work a claimer does between claims. Long enough that claimers waiting in
+                # SQLite's busy handler (which backs off for up to 100 ms) get their turn.
+                time.sleep(0.005)
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
     for thread in threads:

@@ -104,7 +104,7 @@ class PluginManager:
         self._pm = pluggy.PluginManager(hookspecs.PROJECT)
         self._pm.add_hookspecs(hookspecs)
         self._info: dict[str, PluginInfo] = {}
-        self._implementations: dict[str, list[tuple[str, Callable[..., Any], list[str]]]] = {}
+        self._implementations: dict[str, list[tuple[str, Callable[..., Any], tuple[str, ...]]]] = {}
         self.hooks = Hooks(self)
 
     # -- loading ----------------------------------------------------------------------------
@@ -214,14 +214,16 @@ class PluginManager:
     def failures(self) -> list[PluginInfo]:
         return [i for i in self._info.values() if i.status == "failed"]
 
-    def implementations(self, hook: str) -> list[tuple[str, Callable[..., Any], list[str]]]:
+    def implementations(
+        self, hook: str
+    ) -> list[tuple[str, Callable[..., Any], tuple[str, ...]]]:
         """``(plugin name, function, argument names)`` in call order (last registered first,
         ``tryfirst``/``trylast`` honoured), cached until the plugin set changes."""
         cached = self._implementations.get(hook)
         if cached is None:
             caller = getattr(self._pm.hook, hook)
             cached = [
-                (impl.plugin_name, impl.function, list(impl.argnames))
+                (impl.plugin_name, impl.function, tuple(impl.argnames))
                 for impl in reversed(caller.get_hookimpls())
             ]
             self._implementations[hook] = cached
@@ -255,9 +257,15 @@ class Hooks:
 
     def _call(self, hook: str, kwargs: dict[str, Any], *, fail_closed: bool) -> list[Any]:
         results: list[Any] = []
+        # Most implementations of a hook take the same arguments: build each order once
+        # (eleven compliance checks run on every message sent).
+        arguments: dict[tuple[str, ...], tuple[Any, ...]] = {}
         for plugin, function, argnames in self._manager.implementations(hook):
+            args = arguments.get(argnames)
+            if args is None:
+                args = arguments[argnames] = tuple(kwargs[name] for name in argnames)
             try:
-                result = function(*[kwargs[name] for name in argnames])
+                result = function(*args)
             except Exception as exc:
                 if fail_closed:
                     raise PluginError(plugin, hook, exc) from exc

@@ -10,11 +10,12 @@ MMT can tell its user *why* a message was blocked.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from attrs import evolve, field, frozen, validators
+from attrs import evolve, field, frozen
 
 from mmtkit.messages import Channel, Content, InboundEvent
 
@@ -62,17 +63,21 @@ def _strings(value: Iterable[str]) -> frozenset[str]:
     return frozenset(value)
 
 
+def _check_span(span: Span, _: Any, end: int) -> None:
+    # One plain function for both bounds: every violation carries spans, and attrs' validator
+    # objects cost several times as much per call.
+    if span.start < 0:
+        raise ValueError(f"span start must be >= 0, got {span.start}")
+    if end < span.start:
+        raise ValueError(f"span end {end} is before start {span.start}")
+
+
 @frozen
 class Span:
     """A matched region of the original text, by code-point offsets ``[start, end)``."""
 
-    start: int = field(validator=validators.ge(0))
-    end: int = field()
-
-    @end.validator
-    def _end_after_start(self, _: Any, value: int) -> None:
-        if value < self.start:
-            raise ValueError(f"span end {value} is before start {self.start}")
+    start: int
+    end: int = field(validator=_check_span)
 
     def text_in(self, text: str) -> str:
         return text[self.start : self.end]
@@ -82,13 +87,27 @@ def _spans(value: Iterable[Span]) -> tuple[Span, ...]:
     return tuple(value)
 
 
+_RULE_ID = re.compile(r"[a-z0-9_.\-]+")
+
+
+def _check_rule_id(_: Any, __: Any, value: str) -> None:
+    if type(value) is not str or _RULE_ID.fullmatch(value) is None:
+        raise ValueError(
+            f"rule_id must be lower-case letters, digits, '_', '.' or '-'; got {value!r}"
+        )
+
+
+def _severity(value: Severity | str) -> Severity:
+    return value if type(value) is Severity else Severity(value)
+
+
 @frozen(kw_only=True)
 class Violation:
     """One broken rule, explained for a business user and traceable to its policy clause."""
 
-    rule_id: str = field(validator=validators.matches_re(r"^[a-z0-9_.\-]+$"))
+    rule_id: str = field(validator=_check_rule_id)
     category: str
-    severity: Severity = field(converter=Severity)
+    severity: Severity = field(converter=_severity)
     explanation: str
     policy_ref: str
     """E.g. ``"TikTok Shop Customer Service Guidelines 4.2.2"``."""
@@ -100,9 +119,13 @@ def _violations(value: Iterable[Violation]) -> tuple[Violation, ...]:
     return tuple(value)
 
 
+def _action(value: Action | str) -> Action:
+    return value if type(value) is Action else Action(value)
+
+
 @frozen
 class Decision:
-    action: Action = field(converter=Action)
+    action: Action = field(converter=_action)
     violations: tuple[Violation, ...] = field(default=(), converter=_violations)
 
     @property
@@ -116,9 +139,12 @@ class Decision:
     @classmethod
     def from_violations(cls, violations: Iterable[Violation]) -> Decision:
         found = tuple(violations)
-        worst = max((v.severity.rank for v in found), default=0)
-        action = {0: Action.ALLOW, 1: Action.WARN, 2: Action.BLOCK}[worst]
-        return cls(action, found)
+        if not found:
+            return cls(Action.ALLOW, found)
+        severities = {v.severity for v in found}
+        if Severity.BLOCK in severities:
+            return cls(Action.BLOCK, found)
+        return cls(Action.WARN if Severity.WARN in severities else Action.ALLOW, found)
 
 
 @frozen(kw_only=True)
@@ -302,8 +328,9 @@ class PolicyEngine:
 
     def _decide(self, found: Sequence[Violation], channel: Channel) -> Decision:
         config = self.config.for_channel(channel)
-        kept = [v for v in (config.apply(v) for v in found) if v is not None]
-        return Decision.from_violations(kept)
+        if config.disabled or config.severities:
+            found = [v for v in (config.apply(v) for v in found) if v is not None]
+        return Decision.from_violations(found)
 
     def check_outbound(self, content: Content, context: PolicyContext) -> Decision:
         return self._decide(self._hooks.check_outbound(content, context), context.channel)

@@ -8,7 +8,7 @@ phone numbers, the ad creative, history), and exposes ``mmt_check_outbound``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from mmtkit.messages import Content, Image, InboundEvent, MessageReceived, Text
 from mmtkit.plugins.compliance.analysis import Analysis, Range, default_matcher
@@ -39,13 +39,26 @@ def text_of_event(event: InboundEvent) -> str | None:
     return event.text if isinstance(event, MessageReceived) else None
 
 
+_CHECKS: dict[str, CategoryCheck] = {}
+"""The category checks of this process, by category (a check created again, as by a module
+reload, replaces the earlier one): one run over a message serves them all."""
+
+
 class CategoryCheck:
-    """Runs the lexicon rules of one category, plus its Python rules, on one message."""
+    """One category's share of the compliance run: its lexicon rules and its Python rules.
+
+    Eleven category plugins are called for every outbound message. The first call runs every
+    category's rules at once over the shared :class:`Analysis` (one pass: the lexicon rule
+    index, then each category's Python rules) and keeps the violations on the analysis, for
+    this exact :class:`~mmtkit.policy.PolicyContext`; the other ten calls only pick their
+    category's share. A different context (another channel, ad or history) gets its own run.
+    """
 
     def __init__(self, category: str, python_rules: Iterable[PythonRule] = ()) -> None:
         self.category = category
         self.plugin = f"mmtkit.plugins.compliance.{category}"
         self._python_rules = tuple(python_rules)
+        _CHECKS[category] = self
 
     def finding(self, rule_suffix: str, ranges: Iterable[Range]) -> Finding:
         """A finding of one of this category's ``python = true`` rules."""
@@ -54,32 +67,21 @@ class CategoryCheck:
 
     def findings(self, text: str, context: PolicyContext, *, inbound: bool = False
                  ) -> list[Finding]:
-        return self._findings(default_matcher().analyse(text), context, inbound)
-
-    def _findings(self, analysis: Analysis, context: PolicyContext, inbound: bool
-                  ) -> list[Finding]:
-        # This runs eleven times per message (once per category plugin): it only looks up
-        # what the shared rule index computed once for the message.
-        direction = "inbound" if inbound else "outbound"
-        by_category = analysis.memo.get(direction)
-        if by_category is None:
-            matcher = default_matcher()
-            index = matcher.inbound_rules if inbound else matcher.outbound_rules
-            by_category = index.findings(analysis)
-        mine = by_category.get(self.category)
-        if not mine and (inbound or not self._python_rules):
-            return []
-        channel = context.channel  # a StrEnum: compares and hashes as its wire name
-        found = [f for f in mine if f.rule.channels is None or channel in f.rule.channels
-                 ] if mine else []
+        """This category's findings on ``text`` (for tools and tests that want the rules
+        before they become violations)."""
+        analysis = default_matcher().analyse(text)
+        found = _lexicon_findings(analysis, context, inbound).get(self.category, [])
         if inbound:
             return found
+        return found + [f for f in self._python_findings(analysis, context)]
+
+    def _python_findings(self, analysis: Analysis, context: PolicyContext) -> Iterator[Finding]:
+        channel = context.channel  # a StrEnum: compares and hashes as its wire name
         for python_rule in self._python_rules:
             for finding in python_rule(analysis, context):
-                rule = finding.rule
-                if rule.channels is None or channel in rule.channels:
-                    found.append(finding)
-        return found
+                channels = finding.rule.channels
+                if channels is None or channel in channels:
+                    yield finding
 
     def violations(self, text: str | None, context: PolicyContext, *, inbound: bool = False
                    ) -> list[Violation]:
@@ -87,25 +89,14 @@ class CategoryCheck:
             return []
         if len(text) > MAX_CHECKED_CHARS:
             return [self._oversize(len(text), inbound=inbound)]
-        return self._violations(default_matcher().analyse(text), context, inbound=inbound)
-
-    def _violations(self, analysis: Analysis, context: PolicyContext, *, inbound: bool
-                    ) -> list[Violation]:
-        found = self._findings(analysis, context, inbound)
-        if not found:
-            return []
-        return [
-            Violation(
-                rule_id=f.rule.rule_id,
-                category=f.rule.category,
-                severity=f.rule.severity,
-                explanation=f.rule.explanation,
-                policy_ref=f.rule.policy,
-                spans=analysis.spans(f.ranges),
-                plugin=self.plugin,
-            )
-            for f in found
-        ]
+        analysis = default_matcher().analyse(text)
+        key = _INBOUND if inbound else _OUTBOUND
+        run = analysis.memo.get(key)
+        if run is None or run[0] is not context:
+            run = (context, _run(analysis, context, inbound))
+            analysis.memo[key] = run
+        mine = run[1].get(self.category)
+        return list(mine) if mine else []
 
     def _oversize(self, size: int, *, inbound: bool) -> Violation:
         return Violation(
@@ -123,20 +114,72 @@ class CategoryCheck:
         )
 
     def outbound(self, content: Content, context: PolicyContext) -> list[Violation]:
+        global _last
+        # The engine calls every category with the same two objects in a row: after the
+        # first, the others find the whole run here by identity (no hashing of the text).
+        last = _last
+        if last[0] is content and last[1] is context:
+            mine = last[2].get(self.category)
+            return list(mine) if mine else []
         text = content.body if type(content) is Text else text_of(content)
-        if not text or len(text) > MAX_CHECKED_CHARS:
-            return self.violations(text, context)
-        # The hot path, eleven times per message: one cached look-up of the shared analysis
-        # and of the findings every lexicon rule produced for it.
-        analysis = default_matcher().analyse(text)
-        by_category = analysis.memo.get("outbound")
-        if by_category is not None and self.category not in by_category and (
-            not self._python_rules
-        ):
-            return []
-        return self._violations(analysis, context, inbound=False)
+        found = self.violations(text, context)
+        if text and len(text) <= MAX_CHECKED_CHARS:
+            _last = (content, context, default_matcher().analyse(text).memo[_OUTBOUND][1])
+        return found
 
     def inbound(self, event: InboundEvent, context: PolicyContext) -> list[Violation]:
         """Customer behaviour a seller may report (Shop guidelines 5.3); the engine never
         blocks on these, it flags and labels."""
         return self.violations(text_of_event(event), context, inbound=True)
+
+
+_OUTBOUND = "run:outbound"
+_INBOUND = "run:inbound"
+_last: tuple[object, object, dict[str, tuple[Violation, ...]]] = (None, None, {})
+"""The latest outbound run and the content and context it was for. Content and context are
+immutable, and holding them keeps their identities from being reused; another thread at
+worst replaces it and causes one more look-up through the analysis cache."""
+
+
+def _lexicon_findings(analysis: Analysis, context: PolicyContext, inbound: bool
+                      ) -> dict[str, list[Finding]]:
+    matcher = default_matcher()
+    index = matcher.inbound_rules if inbound else matcher.outbound_rules
+    channel = context.channel
+    return {
+        category: kept
+        for category, found in index.findings(analysis).items()
+        if (kept := [f for f in found if f.rule.channels is None or channel in f.rule.channels])
+    }
+
+
+def _run(analysis: Analysis, context: PolicyContext, inbound: bool
+         ) -> dict[str, tuple[Violation, ...]]:
+    """Every registered category's violations on one message in one context. Python rules
+    judge what the business sends, so they run outbound only."""
+    by_category = _lexicon_findings(analysis, context, inbound)
+    if not inbound:
+        for check in _CHECKS.values():
+            if check._python_rules:
+                extra = list(check._python_findings(analysis, context))
+                if extra:
+                    by_category[check.category] = by_category.get(check.category, []) + extra
+    result: dict[str, tuple[Violation, ...]] = {}
+    for category, found in by_category.items():
+        owner = _CHECKS.get(category)
+        if owner is None:
+            continue  # rules of a category whose plugin is not loaded
+        plugin = owner.plugin
+        result[category] = tuple(
+            Violation(
+                rule_id=f.rule.rule_id,
+                category=f.rule.category,
+                severity=f.rule.severity,
+                explanation=f.rule.explanation,
+                policy_ref=f.rule.policy,
+                spans=analysis.spans(f.ranges),
+                plugin=plugin,
+            )
+            for f in found
+        )
+    return result

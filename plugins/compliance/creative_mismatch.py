@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from mmtkit.hookspecs import hookimpl
 from mmtkit.messages import Content
@@ -36,6 +37,7 @@ _INTRO = re.compile(
 )
 _CAMEL = re.compile(r"[a-z][A-Z]")
 _TOKEN = re.compile(r"[a-z0-9]+")
+_WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _NOT_NAMES = frozenset({"tiktok", "tiktok shop", "whatsapp", "messenger", "instagram", "facebook"})
 
 
@@ -99,21 +101,41 @@ def _looks_like_business(name: str) -> bool:
     return len(words) >= 2 or bool(_CAMEL.search(name)) or (name.isupper() and len(name) >= 3)
 
 
+def _whole_word_in(text: str, words: str) -> bool:
+    start = text.find(words)
+    while start >= 0:
+        end = start + len(words)
+        if (start == 0 or text[start - 1] not in _WORD) and (
+            end == len(text) or text[end] not in _WORD
+        ):
+            return True
+        start = text.find(words, start + 1)
+    return False
+
+
 def _names_brand(folded: str, brand: str) -> bool:
     """The brand as whole words, also written together or apart (``Glow Lab``/``GlowLab``)."""
-    if re.search(rf"(?<![a-z0-9]){re.escape(brand)}(?![a-z0-9])", folded):
+    if _whole_word_in(folded, brand):
         return True
     compact = brand.replace(" ", "")
     tokens = _TOKEN.findall(folded)
+    if compact not in "".join(tokens):  # necessary, and one search in C
+        return False
     return any(
         "".join(tokens[i : i + n]) == compact for n in (1, 2, 3) for i in range(len(tokens))
     )
 
 
+@lru_cache(maxsize=256)
+def _brand_key(brand: str) -> str:
+    """An ad's brand as the folded text spells it; ads repeat across conversations."""
+    return normalize_term(brand)
+
+
 def _brand(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
     if not ad.brand:
         return
-    brand = normalize_term(ad.brand)
+    brand = _brand_key(ad.brand)
     folded = analysis.text
     if _names_brand(folded, brand):
         return

@@ -37,7 +37,10 @@ class Money:
 _DOT = r"(?:\.|\s?[\[(]\s?dot\s?[\])]\s?|\s(?:dot|titik|cham|ponto|punto)\s)"
 _AT = r"(?:@|\s?[\[(]\s?at\s?[\])]\s?|\s(?:at|arroba)\s)"
 _SLASH = r"(?:/|\s(?:slash|garis miring)\s)"
-_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+# Atomic groups ("(?>...)"): what follows a label or a local part (a dot, "@", a space or a
+# bracket) can never be one of its characters, so giving characters back cannot lead to a
+# match; without them the engine retries every shorter prefix of every word (twice as slow).
+_LABEL = r"(?>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)"
 # Top-level domains people actually send in chats, plus the link shorteners' ones.
 _TLD = (
     r"(?:com|net|org|info|biz|io|co|me|ly|at|id|my|vn|th|ph|sg|br|mx|es|pt|link|site|online|"
@@ -50,13 +53,21 @@ _URL = re.compile(
     rf"(?:{_SLASH}[^\s<>\"']{{0,2000}})?"
 )
 _EMAIL = re.compile(
-    rf"(?<![a-z0-9._%+\-])[a-z0-9._%+\-]{{1,64}}{_AT}{_LABEL}(?:{_DOT}{_LABEL}){{0,4}}{_DOT}"
+    rf"(?<![a-z0-9._%+\-])(?>[a-z0-9._%+\-]{{1,64}}){_AT}{_LABEL}(?:{_DOT}{_LABEL}){{0,4}}{_DOT}"
     rf"[a-z]{{2,12}}(?![a-z0-9])"
 )
 # Pre-checks that start with a literal or a rare character class, so the regex engine skips
 # through ordinary text in C; the full patterns run only when these hit.
 _DOTTED_TLD = re.compile(rf"\.{_TLD}(?![a-z0-9\-])")
 _WRITTEN = ("[dot]", "(dot)", " dot ", " titik ", " cham ", " ponto ", " punto ")
+
+
+def _written_dot(text: str) -> bool:
+    """A dot written as a word; five substring searches in C, the rest only when one hits."""
+    if not ("dot" in text or "titik" in text or "cham" in text or "ponto" in text
+            or "punto" in text):
+        return False
+    return any(w in text for w in _WRITTEN)
 _DIGITS = re.compile(r"[0-9][0-9 ().\-]{6,22}[0-9]")
 _NUMBER = re.compile(
     r"[0-9]{1,3}(?:[.,][0-9]{3}){1,4}(?:[.,][0-9]{1,2})?|[0-9]{1,9}(?:[.,][0-9]{1,2})?"
@@ -83,7 +94,7 @@ _PATH_STOP = frozenset(" \t\n<>\"'")
 
 def _may_have_domain(text: str) -> bool:
     return (_DOTTED_TLD.search(text) is not None or "http" in text or "www" in text
-            or any(w in text for w in _WRITTEN))
+            or _written_dot(text))
 
 
 def _literal_urls(text: str) -> list[Found]:
@@ -118,7 +129,7 @@ def _literal_urls(text: str) -> list[Found]:
 
 
 def urls(text: str) -> list[Found]:
-    if any(w in text for w in _WRITTEN):  # "whatsapp dot me slash ...": the full pattern
+    if _written_dot(text):  # "whatsapp dot me slash ...": the full pattern
         return [Found(m.start(), m.end(), m.group()) for m in _URL.finditer(text)
                 if not _EMAIL.fullmatch(m.group())]
     return _literal_urls(text)
@@ -144,12 +155,16 @@ def has_digit(text: str) -> bool:
 
 
 def _is_phone(candidate: str) -> bool:
-    digits = sum(ch.isdigit() for ch in candidate)
-    if not 8 <= digits <= 15:
+    # Only digits (and a leading "+") reach phonenumbers: it strips the separators anyway,
+    # and a shorter string parses faster (a test holds both forms to the same answers).
+    digits = "".join(ch for ch in candidate if ch.isdigit())
+    if not 8 <= len(digits) <= 15:
         return False
+    if candidate.startswith("+"):
+        digits = "+" + digits
     for region in _PHONE_REGIONS:
         try:
-            number = phonenumbers.parse(candidate, region)
+            number = phonenumbers.parse(digits, region)
         except phonenumbers.NumberParseException:
             continue
         if phonenumbers.is_possible_number(number):

@@ -105,11 +105,17 @@ class Lexicon:
     def rules_for(self, category: str) -> tuple[RuleSpec, ...]:
         return tuple(r for r in self.rules if r.category == category)
 
+    _by_id: Mapping[str, RuleSpec] = field(init=False, repr=False, eq=False)
+
+    @_by_id.default
+    def _index(self) -> Mapping[str, RuleSpec]:
+        return {rule.rule_id: rule for rule in self.rules}
+
     def rule(self, rule_id: str) -> RuleSpec:
-        for rule in self.rules:
-            if rule.rule_id == rule_id:
-                return rule
-        raise LexiconError(f"no rule {rule_id!r} in the lexicons ({', '.join(self.files)})")
+        found = self._by_id.get(rule_id)
+        if found is None:
+            raise LexiconError(f"no rule {rule_id!r} in the lexicons ({', '.join(self.files)})")
+        return found
 
 
 def _term(raw: str, concept: str, where: str) -> Term:

@@ -9,7 +9,9 @@ OTP" from "please never share your OTP": rules look at what the business *asks f
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
+from itertools import pairwise
 
 from attrs import frozen
 
@@ -39,35 +41,74 @@ def evaluate(rule: RuleSpec, analysis: Analysis) -> Finding | None:
     for concept in rule.unless:
         if concept in hits:
             return None
+    if len(rule.all) == 1 and not rule.none and rule.within is None:
+        # One concept and nothing that blocks it (most rules): the first hit that is not
+        # negated fires, and sentences or clauses need not be cut at all.
+        # That is the general evaluation's answer (the first hit, in match order, of the
+        # earliest unit) whenever the kept hits start in order, as they nearly always do.
+        concept = rule.all[0]
+        check_negation = concept in rule.negatable
+        kept = [h for h in hits[concept] if not (check_negation and analysis.negated(h))]
+        if not kept:
+            return None
+        if rule.scope == "message" or all(a[0] <= b[0] for a, b in pairwise(kept)):
+            return Finding(rule, (kept[0],))
+    scope = rule.scope
+    ends = None if scope == "message" else (
+        analysis.sentence_ends if scope == "sentence" else analysis.clause_ends
+    )
+    negatable = rule.negatable
     per_concept: list[dict[int, list[Range]]] = []
     for concept in rule.all:
         by_unit: dict[int, list[Range]] = {}
+        check_negation = concept in negatable
         for hit in hits[concept]:
-            if concept in rule.negatable and analysis.negated(hit):
+            if check_negation and analysis.negated(hit):
                 continue
-            by_unit.setdefault(analysis.unit(rule.scope, hit[0]), []).append(hit)
+            unit = 0 if ends is None else bisect_right(ends, hit[0])
+            found = by_unit.get(unit)
+            if found is None:
+                by_unit[unit] = [hit]
+            else:
+                found.append(hit)
         if not by_unit:
             return None
         per_concept.append(by_unit)
-    common = set(per_concept[0]).intersection(*per_concept[1:])
-    for unit in sorted(common):
-        if any(analysis.unit(rule.scope, h[0]) == unit and not analysis.negated(h)
-               for concept in rule.none for h in hits.get(concept, ())):
-            continue  # a negated blocker ("not in the app") does not block
-        for anchor in per_concept[0][unit]:
+    first, rest = per_concept[0], per_concept[1:]
+    common = sorted(first.keys() & set.intersection(*(set(b) for b in rest))) if rest else (
+        sorted(first)
+    )
+    for unit in common:
+        if rule.none and _blocked(rule, analysis, ends, unit):
+            continue
+        for anchor in first[unit]:
             # A hit nested in the anchor ("sale" inside "flash sale") is the same words, not a
             # second piece of evidence.
-            others = [[h for h in by_unit[unit] if not (anchor[0] <= h[0] and h[1] <= anchor[1])
-                       or h == anchor] for by_unit in per_concept[1:]]
-            if not all(others):
-                continue
-            chosen = [anchor] + [_closest(candidates, anchor) for candidates in others]
-            if rule.within is not None:
-                span = max(r[1] for r in chosen) - min(r[0] for r in chosen)
-                if span > rule.within:
-                    continue
-            return Finding(rule, tuple(chosen))
+            a_start, a_end = anchor
+            chosen = [anchor]
+            for by_unit in rest:
+                others = [h for h in by_unit[unit]
+                          if not (a_start <= h[0] and h[1] <= a_end) or h == anchor]
+                if not others:
+                    break
+                chosen.append(others[0] if len(others) == 1 else _closest(others, anchor))
+            else:
+                if rule.within is not None:
+                    span = max(r[1] for r in chosen) - min(r[0] for r in chosen)
+                    if span > rule.within:
+                        continue
+                return Finding(rule, tuple(chosen))
     return None
+
+
+def _blocked(rule: RuleSpec, analysis: Analysis, ends: list[int] | None, unit: int) -> bool:
+    """A ``none`` concept in the unit blocks the rule; a negated one ("not in the app") does
+    not."""
+    for concept in rule.none:
+        for hit in analysis.hits.get(concept, ()):
+            if (ends is None or bisect_right(ends, hit[0]) == unit) and not analysis.negated(hit):
+                return True
+    return False
 
 
 class RuleIndex:

@@ -84,3 +84,35 @@ def test_extractors_never_fail_and_stay_in_bounds(text: str) -> None:
         assert 0 <= found.start <= found.end <= len(folded)
     for amount in entities.money(folded):
         assert 0 <= amount.start <= amount.end <= len(folded)
+
+
+def _possible_anywhere(candidate: str) -> bool:
+    """What ``entities`` asked of ``phonenumbers`` before it stripped separators itself."""
+    import phonenumbers
+
+    if not 8 <= sum(ch.isdigit() for ch in candidate) <= 15:
+        return False
+    for region in entities._PHONE_REGIONS:
+        try:
+            number = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_possible_number(number):
+            return True
+    return False
+
+
+_PREFIXES = st.sampled_from(["", "0", "08", "62", "+62", "+", "60", "01", "84", "66", "63",
+                             "65", "55", "52", "34", "351", "1", "44", "00", "001", "0062"])
+_GROUP = st.tuples(st.text("0123456789", min_size=1, max_size=4),
+                   st.sampled_from(["", " ", "-", ".", " (", ") "]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_PREFIXES, st.lists(_GROUP, min_size=2, max_size=6), st.text("0123456789", min_size=1,
+                                                                     max_size=3))
+def test_phone_check_matches_phonenumbers_on_the_raw_candidate(
+    prefix: str, groups: list[tuple[str, str]], tail: str
+) -> None:
+    candidate = prefix + "".join(digits + sep for digits, sep in groups) + tail
+    assert entities._is_phone(candidate) == _possible_anywhere(candidate)

@@ -1,0 +1,64 @@
+"""The shared analysis: sentence and clause boundaries, and one pass serving every category."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mmtkit.messages import Channel, Text
+from mmtkit.plugins.compliance import analysis
+from mmtkit.policy import PolicyContext, PolicyEngine
+
+from .conftest import Check
+
+# The boundaries as a plain alternation: what the fast patterns in ``analysis`` must match.
+REFERENCE_SENTENCE_END = re.compile(
+    "[.!?\u3002\uff01\uff1f]+(?=\\s|$)|[!?\\n;]+|\\s[-\u2013\u2014]\\s|[()\\[\\]]"
+)
+REFERENCE_CLAUSE_END = re.compile(
+    "[.!?\u3002\uff01\uff1f]+(?=\\s|$)|[!?\\n;,:]+|\\s[-\u2013\u2014]\\s|[()\\[\\]\u2013\u2014]"
+    "|(?<=[\u0e00-\u0e7f]) +(?=[\u0e00-\u0e7f])"
+)
+_PIECES = st.sampled_from(
+    [*"ab .!?;,:-\u2013\u2014()[]\n\t\u3002\uff01\uff1f", "ก", "ข", "  ", "...", " - "]
+)
+
+
+@settings(max_examples=3000)
+@given(st.lists(_PIECES, max_size=16).map("".join))
+def test_boundaries_are_the_plain_alternation(text: str) -> None:
+    def ends(pattern: re.Pattern[str]) -> list[int]:
+        return [m.end() for m in pattern.finditer(text)]
+
+    assert ends(analysis._SENTENCE_END) == ends(REFERENCE_SENTENCE_END)
+    assert ends(analysis._CLAUSE_END) == ends(REFERENCE_CLAUSE_END)
+
+
+def test_units_split_sentences_and_clauses() -> None:
+    found = analysis.default_matcher().analyse("Hello there, friend. Send it now - thanks")
+    hello, friend, send, thanks = 0, 13, 21, 35
+    assert found.unit("sentence", hello) == found.unit("sentence", friend)
+    assert found.unit("sentence", friend) != found.unit("sentence", send)
+    assert found.unit("sentence", send) != found.unit("sentence", thanks)
+    assert found.unit("clause", hello) != found.unit("clause", friend)
+    assert found.unit("message", hello) == found.unit("message", thanks)
+
+
+def test_one_run_serves_every_category_but_not_another_context(check: Check) -> None:
+    """The first category plugin runs every category's rules and keeps them for that exact
+    context; the same text in another context is judged again."""
+    text = "Chat with us on WhatsApp +62 812 3456 7890 for a faster reply"
+    assert "off_platform_diversion" in check(text, "tiktok_shop").categories
+    assert "off_platform_diversion" not in check(text, "whatsapp").categories
+    assert "off_platform_diversion" in check(text, "tiktok_shop").categories
+
+
+def test_the_same_content_object_in_two_contexts(engine: PolicyEngine) -> None:
+    content = Text("Please pay by bank transfer to BCA 000 111 2222 instead of the app")
+    shop = engine.check_outbound(content, PolicyContext(channel=Channel.TIKTOK_SHOP))
+    whatsapp = engine.check_outbound(content, PolicyContext(channel=Channel.WHATSAPP))
+    again = engine.check_outbound(content, PolicyContext(channel=Channel.TIKTOK_SHOP))
+    assert shop == again
+    assert {v.rule_id for v in whatsapp.violations} < {v.rule_id for v in shop.violations}

@@ -116,3 +116,13 @@ def test_phone_check_matches_phonenumbers_on_the_raw_candidate(
 ) -> None:
     candidate = prefix + "".join(digits + sep for digits, sep in groups) + tail
     assert entities._is_phone(candidate) == _possible_anywhere(candidate)
+
+
+def test_phone_check_without_phonenumbers_internals(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A phonenumbers release that renames its private steps falls back to parse()."""
+    candidates = ["0812 0000 1234", "+62 812 3456 7890", "000.000.000-00", "12345678", "+999 1234"]
+    fast = [entities._is_phone(c) for c in candidates]
+    monkeypatch.setattr(entities, "_pnu", None)
+    assert [entities._is_phone(c) for c in candidates] == fast == [
+        _possible_anywhere(c) for c in candidates
+    ]

@@ -82,6 +82,7 @@ class Analysis:
         self.hits = hits
         self.memo: dict[str, Any] = {}
         """Results derived from this analysis that every check shares (rule findings)."""
+        self._groups: dict[tuple[str, str, bool], dict[int, list[Range]]] = {}
 
     @property
     def text(self) -> str:
@@ -101,6 +102,29 @@ class Analysis:
             return 0
         ends = self.sentence_ends if scope == "sentence" else self.clause_ends
         return bisect_right(ends, position)
+
+    def grouped(self, concept: str, scope: str, skip_negated: bool) -> dict[int, list[Range]]:
+        """The hits of ``concept`` by sentence, clause or message (index 0), in match order,
+        without the negated ones if ``skip_negated``; computed once per message, since many
+        rules share their concepts. Callers must not change the result."""
+        key = (concept, scope, skip_negated)
+        groups = self._groups.get(key)
+        if groups is None:
+            groups = {}
+            ends = None if scope == "message" else (
+                self.sentence_ends if scope == "sentence" else self.clause_ends
+            )
+            for hit in self.hits.get(concept, ()):
+                if skip_negated and self.negated(hit):
+                    continue
+                unit = 0 if ends is None else bisect_right(ends, hit[0])
+                found = groups.get(unit)
+                if found is None:
+                    groups[unit] = [hit]
+                else:
+                    found.append(hit)
+            self._groups[key] = groups
+        return groups
 
     def negated(self, hit: Range) -> bool:
         """A negation cue shortly before ``hit`` in the same clause (``please never share``)."""

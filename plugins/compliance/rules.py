@@ -47,8 +47,7 @@ def evaluate(rule: RuleSpec, analysis: Analysis) -> Finding | None:
         # That is the general evaluation's answer (the first hit, in match order, of the
         # earliest unit) whenever the kept hits start in order, as they nearly always do.
         concept = rule.all[0]
-        check_negation = concept in rule.negatable
-        kept = [h for h in hits[concept] if not (check_negation and analysis.negated(h))]
+        kept = analysis.grouped(concept, "message", concept in rule.negatable).get(0)
         if not kept:
             return None
         if rule.scope == "message" or all(a[0] <= b[0] for a, b in pairwise(kept)):
@@ -60,17 +59,7 @@ def evaluate(rule: RuleSpec, analysis: Analysis) -> Finding | None:
     negatable = rule.negatable
     per_concept: list[dict[int, list[Range]]] = []
     for concept in rule.all:
-        by_unit: dict[int, list[Range]] = {}
-        check_negation = concept in negatable
-        for hit in hits[concept]:
-            if check_negation and analysis.negated(hit):
-                continue
-            unit = 0 if ends is None else bisect_right(ends, hit[0])
-            found = by_unit.get(unit)
-            if found is None:
-                by_unit[unit] = [hit]
-            else:
-                found.append(hit)
+        by_unit = analysis.grouped(concept, scope, concept in negatable)
         if not by_unit:
             return None
         per_concept.append(by_unit)

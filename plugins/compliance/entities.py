@@ -36,7 +36,7 @@ class Money:
     currency: str | None
 
 
-_DOT = r"(?:\.|\s?[\[(]\s?dot\s?[\])]\s?|\s(?:dot|titik|cham|ponto|punto)\s)"
+_DOT = r"(?:\.|\s?[\[({]\s?(?:dot|\.)\s?[\])}]\s?|\s(?:dot|titik|cham|ponto|punto)\s)"
 _AT = r"(?:@|\s?[\[(]\s?at\s?[\])]\s?|\s(?:at|arroba)\s)"
 _SLASH = r"(?:/|\s(?:slash|garis miring)\s)"
 # Atomic groups ("(?>...)"): what follows a label or a local part (a dot, "@", a space or a
@@ -61,15 +61,20 @@ _EMAIL = re.compile(
 # Pre-checks that start with a literal or a rare character class, so the regex engine skips
 # through ordinary text in C; the full patterns run only when these hit.
 _DOTTED_TLD = re.compile(rf"\.{_TLD}(?![a-z0-9\-])")
-_WRITTEN = ("[dot]", "(dot)", " dot ", " titik ", " cham ", " ponto ", " punto ")
+_WRITTEN = ("[dot]", "(dot)", "{dot}", " dot ", " titik ", " cham ", " ponto ", " punto ")
+_DEFANGED = re.compile(r"[\[({]\s?\.\s?[\])}]")  # "example[.]com", the way scam links hide
 
 
 def _written_dot(text: str) -> bool:
-    """A dot written as a word; five substring searches in C, the rest only when one hits."""
+    """A dot written as a word or in brackets; a few substring searches in C first."""
+    if "." in text and ("[" in text or "(" in text or "{" in text) and _DEFANGED.search(text):
+        return True
     if not ("dot" in text or "titik" in text or "cham" in text or "ponto" in text
             or "punto" in text):
         return False
     return any(w in text for w in _WRITTEN)
+
+
 _DIGITS = re.compile(r"[0-9][0-9 ().\-]{6,22}[0-9]")
 _NUMBER = re.compile(
     r"[0-9]{1,3}(?:[.,][0-9]{3}){1,4}(?:[.,][0-9]{1,2})?|[0-9]{1,9}(?:[.,][0-9]{1,2})?"

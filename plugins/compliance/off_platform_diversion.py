@@ -27,7 +27,9 @@ from mmtkit.policy import PolicyContext, Violation
 CATEGORY = "off_platform_diversion"
 
 _SCHEME = re.compile(r"^(?:https?://)?(?:www\.)?")
-_WRITTEN_DOT = re.compile(r"\s?[\[(]\s?dot\s?[\])]\s?|\s(?:dot|titik|cham|ponto|punto)\s")
+_WRITTEN_DOT = re.compile(
+    r"\s?[\[({]\s?(?:dot|\.)\s?[\])}]\s?|\s(?:dot|titik|cham|ponto|punto)\s"
+)
 
 
 def host_of(url: str) -> str:

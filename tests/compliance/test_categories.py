@@ -34,6 +34,7 @@ FLAGGED = [
      "Pembayaran bisa transfer ke rekening BCA 123 456 7890 a/n Toko "
      "Jaya."),
     ("off_platform_diversion", "Check our full catalogue at www.cheap-gadgets-store.com/sale"),
+    ("off_platform_diversion", "Your parcel is held, pay the fee at parcel-help[.]top/id today"),
     ("off_platform_diversion",
      "Email me at orders(at)myshop(dot)net and I'll send a better "
      "price."),
@@ -97,6 +98,7 @@ FLAGGED = [
 ]
 
 CLEAN = [
+    "Track it in the app, or on tiktok[.]com if the app is slow.",
     "Never share your OTP or password with anyone, not even with our staff.",
     "Jangan pernah berikan kode OTP kepada siapa pun, termasuk admin toko.",
     "Chúng tôi không bao giờ hỏi mật khẩu của bạn.",

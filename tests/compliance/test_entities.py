@@ -22,6 +22,9 @@ def _folded(text: str) -> str:
         ("whatsapp dot me slash 6281234567890", ["whatsapp dot me slash 6281234567890"]),
         ("the price is 19.90 and e.g. this", []),
         ("mail me: a.b@gmail.com", []),  # an address, not a link
+        ("track it at trk-parcel[.]top/x1", ["trk-parcel[.]top/x1"]),  # defanged, as scams do
+        ("shop(.)example{.}com", ["shop(.)example{.}com"]),
+        ("rm 10 (.) x", []),
     ],
 )
 def test_urls(text: str, expected: list[str]) -> None:

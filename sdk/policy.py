@@ -141,10 +141,11 @@ class Decision:
         found = tuple(violations)
         if not found:
             return cls(Action.ALLOW, found)
-        severities = {v.severity for v in found}
-        if Severity.BLOCK in severities:
+        # Identity tests: an enum member's hash is a Python-level call.
+        block, warn = Severity.BLOCK, Severity.WARN
+        if any(v.severity is block for v in found):
             return cls(Action.BLOCK, found)
-        return cls(Action.WARN if Severity.WARN in severities else Action.ALLOW, found)
+        return cls(Action.WARN if any(v.severity is warn for v in found) else Action.ALLOW, found)
 
 
 @frozen(kw_only=True)

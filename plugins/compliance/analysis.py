@@ -83,6 +83,7 @@ class Analysis:
         self.memo: dict[str, Any] = {}
         """Results derived from this analysis that every check shares (rule findings)."""
         self._groups: dict[tuple[str, str, bool], dict[int, list[Range]]] = {}
+        self._negated: dict[int, bool] = {}  # by start: several concepts share a hit's start
 
     @property
     def text(self) -> str:
@@ -132,15 +133,20 @@ class Analysis:
         if not cues:
             return False
         start = hit[0]
+        known = self._negated.get(start)
+        if known is not None:
+            return known
         # A cue counts when it starts before the hit: "never share", and also phrases that
         # contain the word they negate ("no cost", "no payment"). Clauses are only cut when
         # a cue is that close.
         near = [s for s, end in cues if s < start and start - end <= _NEGATION_REACH]
-        if not near:
-            return False
-        ends = self.clause_ends
-        clause = bisect_right(ends, start)
-        return any(bisect_right(ends, s) == clause for s in near)
+        answer = False
+        if near:
+            ends = self.clause_ends
+            clause = bisect_right(ends, start)
+            answer = any(bisect_right(ends, s) == clause for s in near)
+        self._negated[start] = answer
+        return answer
 
     def spans(self, ranges: Iterable[Range]) -> tuple[Span, ...]:
         """Normalised ranges as spans of the original text, sorted and de-duplicated."""

@@ -159,7 +159,8 @@ def eval_command(ctx: click.Context, corpus: Path, as_json: bool, config: Path |
         lines = read_corpus(corpus)
     except CorpusError as exc:
         raise click.BadParameter(str(exc), param_hint="--corpus") from None
-    report = evaluate(lines, _manager(ctx), _engine(ctx, config))
+    manager = _manager(ctx)
+    report = evaluate(lines, manager, _engine(ctx, config))
     header = ("category", "prec", "recall", "f1", "tp", "fp", "fn")
     click.echo("{:<24} {:>6} {:>6} {:>6} {:>4} {:>4} {:>4}".format(*header))
     for name, score in report.per_category.items():
@@ -171,7 +172,10 @@ def eval_command(ctx: click.Context, corpus: Path, as_json: bool, config: Path |
     click.echo(f"inbound messages flagged (never blocked): {report.inbound_flagged}/"
                f"{report.inbound_total}")
     if report.signal_accuracy is None:
-        click.echo("signal accuracy: n/a (no plugin implements mmt_extract_signals)")
+        why = ("no line of the corpus has a 'signals' field"
+               if manager.implementations("mmt_extract_signals")
+               else "no plugin implements mmt_extract_signals")
+        click.echo(f"signal accuracy: n/a ({why})")
     else:
         click.echo(f"signal accuracy: {report.signal_accuracy:.4f}")
     if report.signal_scores is not None:

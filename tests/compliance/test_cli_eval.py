@@ -116,6 +116,9 @@ def test_eval_counts_inbound_lines_as_clean(manager: PluginManager, tmp_path: Pa
     assert report.inbound_flagged == 1
     assert report.per_category["sensitive_data_request"].tp == 1
     assert report.per_category["fraud_scam"].recall == 1.0
+    code, output = _run(manager, "eval", "--corpus", str(corpus))
+    assert code == 0
+    assert "signal accuracy: n/a (no line of the corpus has a 'signals' field)" in output
 
 
 FRESH = Path(__file__).with_name("fresh_messages.jsonl")

@@ -17,13 +17,15 @@ The steps, in order:
 2. **De-spacing**: four or more single letters, or four or more single digits, separated by
    one or two spaces, dots, dashes, underscores or asterisks are joined (``w h a t s a p p`` →
    ``whatsapp``, ``0 8 1 2`` → ``0812``).
-3. **Leetspeak**: inside a word of at least two letters, lone digits that stand for letters
-   are replaced (``p4ssw0rd`` → ``password``). Numbers, prices, ordinals and codes such as
-   ``rm10`` or ``tt200`` are left alone.
+3. **Spaces**: runs of spaces and any tab become one space (``tiktok  rewards``).
+4. **Leetspeak**: inside a word of at least two letters, digits that stand for letters are
+   replaced (``p4ssw0rd`` → ``password``, ``1d10t`` → ``idiot``), and ``$`` between letters
+   reads as ``s`` (``ca$h``). Numbers, prices, ordinals and codes with a run of digits at
+   either end such as ``rm10``, ``tt200`` or ``10k`` are left alone.
 
 Everything runs in C-level string operations (``str.translate``, compiled regular
 expressions) plus work proportional to the number of *edits*, so a megabyte of text folds in
-milliseconds and no input can make it backtrack. Step 1 and 2 are also exposed separately as
+milliseconds and no input can make it backtrack. Steps 1 to 3 are also exposed separately as
 :attr:`Normalized.folded` (no leetspeak), for extractors of phone numbers, URLs and e-mail
 addresses, where digits must stay digits; it has the same offsets as :attr:`Normalized.text`.
 """
@@ -142,7 +144,9 @@ _LEET_PAIR = re.compile(r"[013457](?:(?<=[a-z][013457])|(?=[a-z]))")
 # ordinals (1st, 22nd) are left alone by _unleet_word.
 _LEET_WORD = re.compile(r"(?<![a-z0-9])[a-z0-9]*(?:[a-z][013457]|[013457][a-z])[a-z0-9]*")
 _LETTERS = re.compile(r"[a-z]")
-_DIGIT_RUN = re.compile(r"[0-9]{2,}")
+_EDGE_DIGIT_RUN = re.compile(r"^[0-9]{2,}|[0-9]{2,}$")
+_SPACE_RUN = re.compile(r"[ \t]{2,}|\t")
+_SYMBOL_LEET = re.compile(r"(?<=[a-z])\$(?=[a-z])")
 _ORDINAL = re.compile(r"[0-9]+(?:st|nd|rd|th)")
 _LEET = str.maketrans("013457", "oieast")
 
@@ -300,17 +304,53 @@ def _may_be_leet(text: str) -> bool:
 
 def _unleet_word(match: re.Match[str]) -> str:
     word = match.group()
-    if _DIGIT_RUN.search(word) or _ORDINAL.fullmatch(word) or len(_LETTERS.findall(word)) < 2:
+    # Codes, prices and sizes keep their digits: a run of two or more digits at either end
+    # ("rm10", "tt200", "10k"), or an ordinal. Inside a word a run is leetspeak ("1d10t").
+    if (_EDGE_DIGIT_RUN.search(word) or _ORDINAL.fullmatch(word)
+            or len(_LETTERS.findall(word)) < 2):
         return word
     return word.translate(_LEET)
+
+
+def _collapse_spaces(text: str) -> tuple[str, _Edits | None]:
+    """Runs of spaces and any tab become one space, so phrases match however they were
+    spaced ("T i k T o k  Rewards" de-spaces to "tiktok  rewards")."""
+    if "  " not in text and "\t" not in text:
+        return text, None
+    out: list[str] = []
+    pieces: list[tuple[int, int, int, int]] = []
+    cursor = out_len = 0
+    for match in _SPACE_RUN.finditer(text):
+        start, end = match.span()
+        out.append(text[cursor:start])
+        out_len += start - cursor
+        out.append(" ")
+        pieces.append((out_len, out_len + 1, start, end))
+        out_len += 1
+        cursor = end
+    if not pieces:
+        return text, None
+    out.append(text[cursor:])
+    return "".join(out), _Edits(tuple(pieces))
+
+
+def _unleet_symbols(text: str) -> str:
+    """``$`` between two letters reads as ``s`` (``ca$h``, ``fr$e``); one character for one,
+    so offsets stay. (``@`` stays: ``shop@gmail.com`` must still read as an address.)"""
+    if "$" not in text:
+        return text
+    return _SYMBOL_LEET.sub("s", text)
 
 
 def normalize(text: str) -> Normalized:
     """Fold ``text`` for matching; see the module docstring for what is folded and why."""
     folded, char_edits = _fold_chars(text)
-    folded, space_edits = _despace(folded)
-    steps = tuple(e for e in (char_edits, space_edits) if e is not None)
-    unleeted = _LEET_WORD.sub(_unleet_word, folded) if _may_be_leet(folded) else folded
+    folded, despaced = _despace(folded)
+    folded, collapsed = _collapse_spaces(folded)
+    steps = tuple(e for e in (char_edits, despaced, collapsed) if e is not None)
+    unleeted = _unleet_symbols(folded)
+    if _may_be_leet(unleeted):
+        unleeted = _LEET_WORD.sub(_unleet_word, unleeted)
     return Normalized(text, unleeted, folded, steps)
 
 

@@ -24,6 +24,7 @@ test: install
 	$(BIN)/ruff check .
 
 docs: install
+	$(BIN)/python -m mmtkit.plugins.compliance.rule_tables docs/compliance.md
 	$(BIN)/mkdocs build --strict --site-dir build/site
 
 # Each benchmark prints ratios against a baseline measured in the same run; the latest figures

@@ -38,7 +38,7 @@ from bisect import bisect_left, bisect_right
 
 from attrs import field, frozen
 
-__all__ = ["Normalized", "normalize", "normalize_term"]
+__all__ = ["Normalized", "accent_form", "accents_agree", "normalize", "normalize_term"]
 
 _ZERO_WIDTH = "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e\u200f" + (
     "\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
@@ -357,3 +357,44 @@ def normalize(text: str) -> Normalized:
 def normalize_term(term: str) -> str:
     """The form a lexicon term must have to match :attr:`Normalized.text`."""
     return normalize(term).text
+
+
+def _has_mark(char: str) -> bool:
+    """A Latin letter with a diacritic (``ủ``, ``ñ``, ``đ``); not a look-alike from another
+    script."""
+    if char == "\u0111":  # đ has no decomposition
+        return True
+    decomposed = unicodedata.normalize("NFD", char)
+    return len(decomposed) > 1 and decomposed[0].isascii() and decomposed[0].isalpha()
+
+
+def _marked_form(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFC", text).casefold()
+                   if ch not in _ZERO_WIDTH)
+
+
+def accent_form(term: str) -> str | None:
+    """The term as written, with its diacritics, when it has any and lines up letter for
+    letter with :func:`normalize_term`; else ``None``.
+
+    Folding accents away lets ``mat khau`` match ``mật khẩu``, but in Vietnamese it also
+    makes words of opposite meaning one (``ngu`` stupid and ``ngủ`` sleep, ``giả`` fake and
+    ``giá`` price, ``đừng`` don't and ``dùng`` use). A term written with its diacritics is
+    therefore matched only where the text has the same diacritics or none
+    (:func:`accents_agree`)."""
+    marked = _marked_form(term)
+    if not any(_has_mark(ch) for ch in marked) or len(marked) != len(normalize_term(term)):
+        return None
+    return marked
+
+
+def accents_agree(typed: str, accented: str) -> bool:
+    """``typed`` (what the author wrote where a term matched) carries no diacritic that the
+    term's :func:`accent_form` ``accented`` does not have at the same letter. Text typed
+    without accents agrees with any term; text that cannot be lined up letter for letter
+    (spaced out, decomposed) is given the benefit of the doubt."""
+    marked = _marked_form(typed)
+    if len(marked) != len(accented):
+        return True
+    return all(o == a or not _has_mark(o) for o, a in zip(marked, accented, strict=True))
+

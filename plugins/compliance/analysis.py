@@ -20,7 +20,7 @@ import ahocorasick  # type: ignore[import-not-found]
 from mmtkit.plugins.compliance import entities
 from mmtkit.plugins.compliance.lexicon import Lexicon, load_lexicon
 from mmtkit.policy import Span
-from mmtkit.textnorm import Normalized, normalize
+from mmtkit.textnorm import Normalized, accents_agree, normalize
 
 __all__ = ["Analysis", "Matcher", "NEGATION", "default_matcher"]
 
@@ -190,10 +190,10 @@ class Matcher:
     def __init__(self, lexicon: Lexicon, cache_size: int = 1024) -> None:
         self.lexicon = lexicon
         automaton: Any = ahocorasick.Automaton()
-        payloads: dict[str, list[tuple[str, bool, bool, int]]] = {}
+        payloads: dict[str, list[tuple[str, bool, bool, int, str | None]]] = {}
         for term in lexicon.terms:
             payloads.setdefault(term.text, []).append(
-                (term.concept, term.left_bound, term.right_bound, len(term.text))
+                (term.concept, term.left_bound, term.right_bound, len(term.text), term.accented)
             )
         for text, payload in payloads.items():
             automaton.add_word(text, tuple(payload))
@@ -211,13 +211,18 @@ class Matcher:
         size = len(folded)
         hits: dict[str, list[Range]] = {}
         word = _WORD_CHARS
+        plain = normalized.original.isascii()  # no diacritics to compare
         for end_index, payload in self._automaton.iter(folded):
             end = end_index + 1
             after_is_word = end < size and folded[end] in word
-            for concept, left, right, length in payload:
+            for concept, left, right, length, accented in payload:
                 start = end - length
                 if (right and after_is_word) or (left and start > 0 and folded[start - 1] in word):
                     continue
+                if accented is not None and not plain:
+                    s, e = normalized.to_original(start, end)
+                    if not accents_agree(normalized.original[s:e], accented):
+                        continue
                 found = hits.get(concept)
                 if found is None:
                     hits[concept] = [(start, end)]

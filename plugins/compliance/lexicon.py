@@ -22,11 +22,14 @@ concept or new rules. A file looks like::
     explanation = "Sends the customer to another messaging app."
 
 Terms are normalised with :func:`mmtkit.textnorm.normalize_term`, so they may be written with
-accents and capitals. A Latin term matches whole words only; ``*`` at its end (or start)
-allows any continuation (``bayar*`` matches ``bayarkan``). Terms containing Thai letters
-match anywhere, because Thai has no spaces between words. A rule with ``python = true`` is
-computed in the category's module (phone numbers, links, the ad creative); its metadata still
-lives here, so configuration and documentation see every rule the same way.
+capitals, and text typed without accents matches them. A term written *with* accents matches
+only text that has the same accents or none (``đồ ngu`` matches "đồ ngu" and "do ngu", not
+"đồ ngủ"); write it without accents to match every accent. A Latin term matches whole words
+only; ``*`` at its end (or start) allows any continuation (``bayar*`` matches ``bayarkan``).
+Terms containing Thai letters match anywhere, because Thai has no spaces between words. A rule
+with ``python = true`` is computed in the category's module (phone numbers, links, the ad
+creative); its metadata still lives here, so configuration and documentation see every rule
+the same way.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from attrs import field, frozen
 
 from mmtkit.errors import ConfigError
 from mmtkit.policy import Severity
-from mmtkit.textnorm import normalize_term
+from mmtkit.textnorm import accent_form, normalize_term
 
 __all__ = ["LEXICON_PATH_ENV", "Lexicon", "LexiconError", "RuleSpec", "Term", "load_lexicon"]
 
@@ -64,6 +67,9 @@ class Term:
     concept: str
     left_bound: bool
     right_bound: bool
+    accented: str | None = None
+    """The term with its diacritics (:func:`mmtkit.textnorm.accent_form`): the text must carry
+    the same ones or none where it matches."""
 
 
 @frozen(kw_only=True)
@@ -132,7 +138,7 @@ def _term(raw: str, concept: str, where: str) -> Term:
     # "% off" must match in "70% off", "!!!" after any word.
     left = left and not thai and text[0] in _WORD_CHARS
     right = right and not thai and text[-1] in _WORD_CHARS
-    return Term(text, concept, left, right)
+    return Term(text, concept, left, right, accent_form(raw.strip("*")))
 
 
 def _strings(value: Any, key: str, where: str) -> tuple[str, ...]:

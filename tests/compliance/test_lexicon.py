@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mmtkit.plugins.compliance import CATEGORIES
 from mmtkit.plugins.compliance.analysis import Matcher
 from mmtkit.plugins.compliance.lexicon import LexiconError, build_lexicon, load_lexicon
 from mmtkit.plugins.compliance.rule_tables import rewrite
 from mmtkit.plugins.compliance.rules import evaluate
+from mmtkit.textnorm import accent_form, accents_agree, normalize_term
 
 
 def test_every_category_has_rules_with_a_clause_and_an_explanation() -> None:
@@ -97,3 +100,39 @@ def test_every_rule_is_documented() -> None:
         "docs/compliance.md's rule tables differ from the lexicons; run "
         "`.venv/bin/python -m mmtkit.plugins.compliance.rule_tables docs/compliance.md`"
     )
+
+
+def test_a_term_written_with_accents_needs_the_same_accents_or_none(tmp_path: Path) -> None:
+    """Folding accents makes Vietnamese words of opposite meaning one ("đồ ngu", an insult,
+    and "đồ ngủ", sleepwear); a term written with its accents tells them apart and still
+    matches text typed without any."""
+    matcher = _lexicon(tmp_path, """
+[concepts.vi_insult]
+vi = ["đồ ngu"]
+
+[concepts.vi_unaccented]
+vi = ["mat khau"]
+""")
+
+    def found(text: str, concept: str) -> bool:
+        return concept in matcher.analyse(text).hits
+
+    assert found("Chị đúng là đồ ngu", "vi_insult")
+    assert found("chi dung la do ngu", "vi_insult")
+    assert found("ĐỒ NGU", "vi_insult")
+    assert not found("Bộ đồ ngủ cotton size M", "vi_insult")
+    assert found("mật khẩu", "vi_unaccented")
+    assert found("mat khau", "vi_unaccented")
+
+
+_VIETNAMESE = "aeiouydđăâêôơưàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ "
+
+
+@given(st.text(alphabet=_VIETNAMESE, min_size=1, max_size=12))
+def test_accents_agree_with_text_typed_as_the_term_or_without_accents(term: str) -> None:
+    form = accent_form(term)
+    if form is None:
+        return
+    assert accents_agree(term, form)
+    assert accents_agree(term.upper(), form)
+    assert accents_agree(normalize_term(term), form)  # the same words typed plainly

@@ -19,9 +19,10 @@ The steps, in order:
    ``whatsapp``, ``0 8 1 2`` → ``0812``).
 3. **Spaces**: runs of spaces and any tab become one space (``tiktok  rewards``).
 4. **Leetspeak**: inside a word of at least two letters, digits that stand for letters are
-   replaced (``p4ssw0rd`` → ``password``, ``1d10t`` → ``idiot``), and ``$`` between letters
-   reads as ``s`` (``ca$h``). Numbers, prices, ordinals and codes with a run of digits at
-   either end such as ``rm10``, ``tt200`` or ``10k`` are left alone.
+   replaced (``p4ssw0rd`` → ``password``, ``1d10t`` → ``idiot``), and ``$`` or ``!`` between
+   letters reads as ``s`` or ``i`` (``ca$h``, ``rev!ew``). Numbers, prices, ordinals and
+   codes with a run of digits at either end such as ``rm10``, ``tt200`` or ``10k`` are left
+   alone.
 
 Everything runs in C-level string operations (``str.translate``, compiled regular
 expressions) plus work proportional to the number of *edits*, so a megabyte of text folds in
@@ -146,7 +147,7 @@ _LEET_WORD = re.compile(r"(?<![a-z0-9])[a-z0-9]*(?:[a-z][013457]|[013457][a-z])[
 _LETTERS = re.compile(r"[a-z]")
 _EDGE_DIGIT_RUN = re.compile(r"^[0-9]{2,}|[0-9]{2,}$")
 _SPACE_RUN = re.compile(r"[ \t]{2,}|\t")
-_SYMBOL_LEET = re.compile(r"(?<=[a-z])\$(?=[a-z])")
+_SYMBOL_LEET = re.compile(r"(?<=[a-z])[$!](?=[a-z])")
 _ORDINAL = re.compile(r"[0-9]+(?:st|nd|rd|th)")
 _LEET = str.maketrans("013457", "oieast")
 
@@ -335,11 +336,12 @@ def _collapse_spaces(text: str) -> tuple[str, _Edits | None]:
 
 
 def _unleet_symbols(text: str) -> str:
-    """``$`` between two letters reads as ``s`` (``ca$h``, ``fr$e``); one character for one,
-    so offsets stay. (``@`` stays: ``shop@gmail.com`` must still read as an address.)"""
-    if "$" not in text:
+    """``$`` and ``!`` between two letters read as ``s`` and ``i`` (``ca$h``, ``rev!ew``);
+    one character for one, so offsets stay. (``@`` stays: ``shop@gmail.com`` must still read
+    as an address.)"""
+    if "$" not in text and "!" not in text:
         return text
-    return _SYMBOL_LEET.sub("s", text)
+    return _SYMBOL_LEET.sub(lambda m: "s" if m.group() == "$" else "i", text)
 
 
 def normalize(text: str) -> Normalized:
@@ -350,7 +352,9 @@ def normalize(text: str) -> Normalized:
     steps = tuple(e for e in (char_edits, despaced, collapsed) if e is not None)
     unleeted = _unleet_symbols(folded)
     if _may_be_leet(unleeted):
-        unleeted = _LEET_WORD.sub(_unleet_word, unleeted)
+        # Digits read as letters can put a "$" between letters ("a$0ne"), so the symbols
+        # are read once more: normalising twice must change nothing.
+        unleeted = _unleet_symbols(_LEET_WORD.sub(_unleet_word, unleeted))
     return Normalized(text, unleeted, folded, steps)
 
 
@@ -389,12 +393,40 @@ def accent_form(term: str) -> str | None:
 
 
 def accents_agree(typed: str, accented: str) -> bool:
-    """``typed`` (what the author wrote where a term matched) carries no diacritic that the
-    term's :func:`accent_form` ``accented`` does not have at the same letter. Text typed
-    without accents agrees with any term; text that cannot be lined up letter for letter
-    (spaced out, decomposed) is given the benefit of the doubt."""
+    """``typed`` (what the author wrote where a term matched) is the term ``accented`` (its
+    :func:`accent_form`) or the same words typed without accents.
+
+    Word by word: a word typed without any diacritic agrees; a word with diacritics must have
+    the term's tone marks (in any place: Vietnamese writes ``xóa`` and ``xoá``) and the
+    term's other marks (circumflex, breve, horn, cedilla, the stroke of ``đ``) on the same
+    letters. Text that cannot be lined up letter for letter (spaced out, decomposed) is given
+    the benefit of the doubt."""
     marked = _marked_form(typed)
     if len(marked) != len(accented):
         return True
-    return all(o == a or not _has_mark(o) for o, a in zip(marked, accented, strict=True))
+    for typed_word, term_word in zip(marked.split(" "), accented.split(" "), strict=False):
+        if len(typed_word) != len(term_word):
+            return True
+        typed_letters = [_letter_marks(ch) for ch in typed_word]
+        if not any(tones or others for tones, others in typed_letters):
+            continue
+        term_letters = [_letter_marks(ch) for ch in term_word]
+        if sorted(t for tones, _ in typed_letters for t in tones) != sorted(
+            t for tones, _ in term_letters for t in tones
+        ) or [o for _, o in typed_letters] != [o for _, o in term_letters]:
+            return False
+    return True
 
+
+# Tone marks move between the vowels of a Vietnamese syllable with the spelling convention;
+# the other marks belong to their letter.
+_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
+
+
+def _letter_marks(char: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The tone marks and the other marks of one letter."""
+    if char == "\u0111":
+        return (), ("\u0111",)
+    marks = unicodedata.normalize("NFD", char)[1:]
+    return (tuple(m for m in marks if m in _TONES),
+            tuple(sorted(m for m in marks if m not in _TONES)))

@@ -112,6 +112,12 @@ vi = ["đồ ngu"]
 
 [concepts.vi_unaccented]
 vi = ["mat khau"]
+
+[concepts.vi_delete]
+vi = ["xóa giúp"]
+
+[concepts.vi_dont]
+vi = ["đừng"]
 """)
 
     def found(text: str, concept: str) -> bool:
@@ -121,6 +127,10 @@ vi = ["mat khau"]
     assert found("chi dung la do ngu", "vi_insult")
     assert found("ĐỒ NGU", "vi_insult")
     assert not found("Bộ đồ ngủ cotton size M", "vi_insult")
+    assert found("xoá giúp em", "vi_delete")  # the tone mark may sit on either vowel
+    assert found("xóa giúp em", "vi_delete")
+    assert not found("dùng giúp em", "vi_dont")  # use, not don't
+    assert found("đừng giúp em", "vi_dont")
     assert found("mật khẩu", "vi_unaccented")
     assert found("mat khau", "vi_unaccented")
 

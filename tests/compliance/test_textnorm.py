@@ -42,6 +42,7 @@ def _original_of(text: str, pattern: str) -> str:
         ("claim T i k T o k  Rewards now", "tiktok rewards", "T i k T o k  Rewards"),
         ("pay  by\ttransfer", "pay by transfer", "pay  by\ttransfer"),
         ("ca$h only", "cash", "ca$h"),
+        ("leave a rev!ew", "review", "rev!ew"),
     ],
 )
 def test_folds_evasions_and_maps_back_to_what_was_typed(
@@ -138,3 +139,12 @@ def test_large_inputs_are_linear_not_catastrophic(text: str) -> None:
     n = normalize(text)
     n.to_original(len(n.text) // 2, len(n.text))
     assert time.perf_counter() - started < 2.0  # generous for CI; bench/compliance.py measures
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab$!01 ")), max_size=12))
+@settings(max_examples=500, deadline=None)
+@example("a$0aa")
+@example("a$b1")
+def test_symbols_and_digits_read_as_letters_settle_in_one_pass(text: str) -> None:
+    once = normalize(text).text
+    assert normalize(once).text == once

@@ -14,15 +14,15 @@ The steps, in order:
    accents from Latin letters (``mật khẩu`` → ``mat khau``, ``contraseña`` → ``contrasena``;
    ``đ`` → ``d``), and common Cyrillic/Greek look-alikes mapped to Latin. Thai, which has no
    spaces between words, is left as it is: Thai lexicon terms are matched as substrings.
-2. **De-spacing**: four or more single letters, or four or more single digits, separated by
+2. **Spaces**: runs of spaces and any tab become one space (``pay  by  transfer``).
+3. **De-spacing**: four or more single letters, or four or more single digits, separated by
    one or two spaces, dots, dashes, underscores or asterisks are joined (``w h a t s a p p`` →
    ``whatsapp``, ``0 8 1 2`` → ``0812``).
-3. **Spaces**: runs of spaces and any tab become one space (``tiktok  rewards``).
 4. **Leetspeak**: inside a word of at least two letters, digits that stand for letters are
-   replaced (``p4ssw0rd`` → ``password``, ``1d10t`` → ``idiot``), and ``$`` or ``!`` between
-   letters reads as ``s`` or ``i`` (``ca$h``, ``rev!ew``). Numbers, prices, ordinals and
-   codes with a run of digits at either end such as ``rm10``, ``tt200`` or ``10k`` are left
-   alone.
+   replaced (``p4ssw0rd`` → ``password``, ``1d10t`` → ``idiot``), and ``$``, ``!`` or ``@``
+   between letters read as ``s``, ``i`` or ``a`` (``ca$h``, ``rev!ew``, ``wh@tsapp``; not the
+   ``@`` of an address). Numbers, prices, ordinals and codes with a run of digits at either
+   end such as ``rm10``, ``tt200`` or ``10k`` are left alone.
 
 Everything runs in C-level string operations (``str.translate``, compiled regular
 expressions) plus work proportional to the number of *edits*, so a megabyte of text folds in
@@ -139,17 +139,24 @@ _SEPARATOR_RUN = re.compile(_SEP)
 # full patterns only run on the rare texts that may need them.
 _MAYBE_SPACED = re.compile(r"[ .\-_*·][a-z0-9][ .\-_*·]{1,2}[a-z0-9][ .\-_*·]")
 # Starts with the digit class, so the regex engine skips to the digits in C.
-_LEET_PAIR = re.compile(r"[013457](?:(?<=[a-z][013457])|(?=[a-z]))")
 
 # A word with a digit next to a letter; words with fewer than two letters, digit runs or
 # ordinals (1st, 22nd) are left alone by _unleet_word.
-_LEET_WORD = re.compile(r"(?<![a-z0-9])[a-z0-9]*(?:[a-z][013457]|[013457][a-z])[a-z0-9]*")
 _LETTERS = re.compile(r"[a-z]")
+# A word for leetspeak: letters and digits, with "$", "!" or "@" inside it ("ca$h",
+# "rev!ew", "wh@tsapp"; not the "@" of an address). Symbols and digits are read in one pass
+# over whole words, so normalising twice changes nothing.
+_LEET_WORD = re.compile(
+    r"(?<![a-z0-9])[a-z0-9]+(?:(?:[$!]|@(?![a-z0-9-]*\.[a-z0-9]))[a-z0-9]+)*"
+)
+_LEET_CHAR = re.compile(r"[013457$!@]")
+_MAYBE_LEET = re.compile(
+    r"[013457](?:(?<=[a-z][013457])|(?=[a-z]))|(?<=[a-z0-9])[$!@](?=[a-z0-9])"
+)
+_LEET = str.maketrans("013457$!@", "oieastsia")
 _EDGE_DIGIT_RUN = re.compile(r"^[0-9]{2,}|[0-9]{2,}$")
 _SPACE_RUN = re.compile(r"[ \t]{2,}|\t")
-_SYMBOL_LEET = re.compile(r"(?<=[a-z])[$!](?=[a-z])")
 _ORDINAL = re.compile(r"[0-9]+(?:st|nd|rd|th)")
-_LEET = str.maketrans("013457", "oieast")
 
 
 @frozen
@@ -295,20 +302,21 @@ def _starts_spaced(text: str) -> bool:
 
 
 def _may_be_leet(text: str) -> bool:
-    """A digit that leetspeak uses, next to a letter: the only places :data:`_LEET_WORD` can
-    change anything."""
+    """A digit that leetspeak uses next to a letter, or a symbol inside a word: the only
+    places :data:`_LEET_WORD` can change anything."""
     if not ("0" in text or "1" in text or "3" in text or "4" in text or "5" in text
-            or "7" in text):  # six searches in C beat any regex here
+            or "7" in text or "$" in text or "!" in text or "@" in text):  # C searches first
         return False
-    return _LEET_PAIR.search(text) is not None
+    return _MAYBE_LEET.search(text) is not None
 
 
 def _unleet_word(match: re.Match[str]) -> str:
     word = match.group()
     # Codes, prices and sizes keep their digits: a run of two or more digits at either end
-    # ("rm10", "tt200", "10k"), or an ordinal. Inside a word a run is leetspeak ("1d10t").
-    if (_EDGE_DIGIT_RUN.search(word) or _ORDINAL.fullmatch(word)
-            or len(_LETTERS.findall(word)) < 2):
+    # ("rm10", "tt200", "10k", "us$10"), or an ordinal. Inside a word a run is leetspeak
+    # ("1d10t").
+    if (_LEET_CHAR.search(word) is None or _EDGE_DIGIT_RUN.search(word)
+            or _ORDINAL.fullmatch(word) or len(_LETTERS.findall(word)) < 2):
         return word
     return word.translate(_LEET)
 
@@ -335,26 +343,13 @@ def _collapse_spaces(text: str) -> tuple[str, _Edits | None]:
     return "".join(out), _Edits(tuple(pieces))
 
 
-def _unleet_symbols(text: str) -> str:
-    """``$`` and ``!`` between two letters read as ``s`` and ``i`` (``ca$h``, ``rev!ew``);
-    one character for one, so offsets stay. (``@`` stays: ``shop@gmail.com`` must still read
-    as an address.)"""
-    if "$" not in text and "!" not in text:
-        return text
-    return _SYMBOL_LEET.sub(lambda m: "s" if m.group() == "$" else "i", text)
-
-
 def normalize(text: str) -> Normalized:
     """Fold ``text`` for matching; see the module docstring for what is folded and why."""
     folded, char_edits = _fold_chars(text)
-    folded, despaced = _despace(folded)
     folded, collapsed = _collapse_spaces(folded)
-    steps = tuple(e for e in (char_edits, despaced, collapsed) if e is not None)
-    unleeted = _unleet_symbols(folded)
-    if _may_be_leet(unleeted):
-        # Digits read as letters can put a "$" between letters ("a$0ne"), so the symbols
-        # are read once more: normalising twice must change nothing.
-        unleeted = _unleet_symbols(_LEET_WORD.sub(_unleet_word, unleeted))
+    folded, despaced = _despace(folded)
+    steps = tuple(e for e in (char_edits, collapsed, despaced) if e is not None)
+    unleeted = _LEET_WORD.sub(_unleet_word, folded) if _may_be_leet(folded) else folded
     return Normalized(text, unleeted, folded, steps)
 
 

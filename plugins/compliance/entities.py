@@ -43,11 +43,17 @@ _SLASH = r"(?:/|\s(?:slash|garis miring)\s)"
 # bracket) can never be one of its characters, so giving characters back cannot lead to a
 # match; without them the engine retries every shorter prefix of every word (twice as slow).
 _LABEL = r"(?>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)"
-# Top-level domains people actually send in chats, plus the link shorteners' ones.
+# Top-level domains people actually send in chats: the markets', the link shorteners' and
+# link pages' (bit.ly, linktr.ee, encurt.ar), and the cheap ones scam sites use.
 _TLD = (
     r"(?:com|net|org|info|biz|io|co|me|ly|at|id|my|vn|th|ph|sg|br|mx|es|pt|link|site|online|"
     r"shop|store|xyz|app|page|club|top|cc|to|gl|gd|in|us|uk|ru|cn|tk|ml|ga|cf|gq|icu|live|"
-    r"vip|win|bet|click|asia|one|pro|fun|ws|tv|is|im|su|la|kr|jp|hk|tw|au|nz)"
+    r"vip|win|bet|click|asia|one|pro|fun|ws|tv|is|im|su|la|kr|jp|hk|tw|au|nz|ee|ar|de|fr|"
+    r"it|nl|ca|eu|ch|cl|pe|ve|uy|bo|py|ec|gt|pa|kh|mm|bd|pk|lk|ae|sa|tr|pl|help|support|"
+    r"tech|dev|ai|gg|pw|cam|mobi|world|today|space|website|cyou|sbs|lol|buzz|monster|quest|"
+    r"bond|cfd|cloud|digital|email|finance|money|cash|loan|loans|games|casino|poker|promo|"
+    r"deals|gift|gifts|delivery|express|center|services|network|fyi|rest|host|run|life|"
+    r"love|tips|wiki|news|blog|media|social|chat|zone|work|market|ltd|inc|gov|edu)"
 )
 _URL = re.compile(
     rf"(?:https?://|www\.)[^\s<>\"']{{1,2000}}"

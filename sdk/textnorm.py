@@ -36,6 +36,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
+from functools import lru_cache
 
 from attrs import field, frozen
 
@@ -358,6 +359,7 @@ def normalize_term(term: str) -> str:
     return normalize(term).text
 
 
+@lru_cache(maxsize=4096)
 def _has_mark(char: str) -> bool:
     """A Latin letter with a diacritic (``ủ``, ``ñ``, ``đ``); not a look-alike from another
     script."""
@@ -418,6 +420,7 @@ def accents_agree(typed: str, accented: str) -> bool:
 _TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
 
 
+@lru_cache(maxsize=4096)
 def _letter_marks(char: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The tone marks and the other marks of one letter."""
     if char == "\u0111":

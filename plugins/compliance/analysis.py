@@ -211,7 +211,9 @@ class Matcher:
         size = len(folded)
         hits: dict[str, list[Range]] = {}
         word = _WORD_CHARS
-        plain = normalized.original.isascii()  # no diacritics to compare
+        original = normalized.original
+        plain = original.isascii()  # no diacritics to compare
+        same = normalized.same_offsets
         for end_index, payload in self._automaton.iter(folded):
             end = end_index + 1
             after_is_word = end < size and folded[end] in word
@@ -220,8 +222,11 @@ class Matcher:
                 if (right and after_is_word) or (left and start > 0 and folded[start - 1] in word):
                     continue
                 if accented is not None and not plain:
-                    s, e = normalized.to_original(start, end)
-                    if not accents_agree(normalized.original[s:e], accented):
+                    s, e = (start, end) if same else normalized.to_original(start, end)
+                    typed = original[s:e]
+                    if typed != accented and not typed.isascii() and not accents_agree(
+                        typed, accented
+                    ):
                         continue
                 found = hits.get(concept)
                 if found is None:

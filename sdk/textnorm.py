@@ -144,15 +144,17 @@ _MAYBE_SPACED = re.compile(r"[ .\-_*·][a-z0-9][ .\-_*·]{1,2}[a-z0-9][ .\-_*·]
 # A word with a digit next to a letter; words with fewer than two letters, digit runs or
 # ordinals (1st, 22nd) are left alone by _unleet_word.
 _LETTERS = re.compile(r"[a-z]")
-# A word for leetspeak: letters and digits, with "$", "!" or "@" inside it ("ca$h",
-# "rev!ew", "wh@tsapp"; not the "@" of an address). Symbols and digits are read in one pass
-# over whole words, so normalising twice changes nothing.
+# A word leetspeak may be in: letters and digits with "$", "!" or "@" inside ("ca$h",
+# "rev!ew", "wh@tsapp"; not the "@" of an address), or with a digit next to a letter.
+# Symbols and digits are read in one pass over whole words, so normalising twice changes
+# nothing; other words are not visited at all.
 _LEET_WORD = re.compile(
-    r"(?<![a-z0-9])[a-z0-9]+(?:(?:[$!]|@(?![a-z0-9-]*\.[a-z0-9]))[a-z0-9]+)*"
+    r"(?<![a-z0-9])(?:[a-z0-9]+(?:(?:[$!]|@(?![a-z0-9-]*\.[a-z0-9]))[a-z0-9]+)+"
+    r"|[a-z0-9]*(?:[a-z][013457]|[013457][a-z])[a-z0-9]*)"
 )
 _LEET_CHAR = re.compile(r"[013457$!@]")
-_MAYBE_LEET = re.compile(
-    r"[013457](?:(?<=[a-z][013457])|(?=[a-z]))|(?<=[a-z0-9])[$!@](?=[a-z0-9])"
+_MAYBE_LEET = re.compile(  # one leading character class: the engine skips to it in C
+    r"[013457$!@](?:(?<=[a-z][013457])|(?<=[013457])(?=[a-z])|(?<=[a-z0-9][$!@])(?=[a-z0-9]))"
 )
 _LEET = str.maketrans("013457$!@", "oieastsia")
 _EDGE_DIGIT_RUN = re.compile(r"^[0-9]{2,}|[0-9]{2,}$")
@@ -349,7 +351,9 @@ def normalize(text: str) -> Normalized:
     folded, char_edits = _fold_chars(text)
     folded, collapsed = _collapse_spaces(folded)
     folded, despaced = _despace(folded)
-    steps = tuple(e for e in (char_edits, collapsed, despaced) if e is not None)
+    steps: tuple[_Edits | _Runs, ...] = ()
+    if char_edits is not None or collapsed is not None or despaced is not None:
+        steps = tuple(e for e in (char_edits, collapsed, despaced) if e is not None)
     unleeted = _LEET_WORD.sub(_unleet_word, folded) if _may_be_leet(folded) else folded
     return Normalized(text, unleeted, folded, steps)
 

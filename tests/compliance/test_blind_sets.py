@@ -18,7 +18,7 @@ from mmtkit.plugins.compliance.evaluation import evaluate, read_corpus
 BLIND = Path(__file__).with_name("blind")
 
 # Floors a little under today's figures: (macro-F1, clean messages flagged).
-FLOORS = {"set_a": (0.97, 1), "set_b": (0.97, 1), "set_c": (0.97, 1), "set_d": (0.85, 5)}
+FLOORS = {"set_a": (0.97, 1), "set_b": (0.97, 1), "set_c": (0.97, 1), "set_d": (0.97, 1)}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))

@@ -87,6 +87,15 @@ _NUMBER = re.compile(
 )
 _EXTENSION = re.compile(r"\.(?:apk|xapk|exe|scr|msi|bat|cmd|vbs|jar|ps1|dmg|pkg|ipa)(?![a-z0-9])")
 _HANDLE = re.compile(r"(?<![a-z0-9._%+\-])@[a-z0-9_][a-z0-9_.]{2,30}")
+# Words that say a digit group is an order, parcel, invoice or ticket reference, right
+# before it (a label, then at most "no.", "id", "is", "#" or ":"), in the served languages.
+_REFERENCE_CUE = re.compile(
+    r"(?:order|orders|pesanan|don hang|ma don|pedido|encomenda|invoice|receipt|resi|awb|"
+    r"tracking|waybill|parcel|paket|bill|hoa don|van don|ma van don|factura|nota|fatura|"
+    r"rastreio|rastreamento|guia|seguimiento|referencia|reference|ref|ticket|case)"
+    r"(?: ?(?:number|num|no|nomor|so|numero|id|code|kode|ma))?\.?"
+    r"(?: (?:is|la|adalah|ialah|e|es|ay))? ?[#:=]? ?$"
+)
 _PHONE_REGIONS = ("ID", "MY", "VN", "TH", "PH", "SG", "BR", "MX", "ES", "PT", "US", "GB")
 
 _PREFIX = re.compile(
@@ -259,6 +268,8 @@ def phone_numbers(text: str) -> list[Found]:
         after = text[end] if end < len(text) else " "
         if before.isalnum() or before in "#/.,_" or after.isalnum() or after == "_":
             continue
+        if _REFERENCE_CUE.search(text, max(0, start - 28), start):
+            continue  # "order 5770-2219-0043", "resi: 0012 3456 7890" name what they are
         if _is_phone(text[start:end]):
             found.append(Found(start, end, text[start:end]))
     return found

@@ -51,6 +51,11 @@ def test_emails(text: str, expected: list[str]) -> None:
         ("call 0 8 1 2 3 4 5 6 7 8 9", True),
         ("order #123456789 shipped", False),
         ("it costs 25.000", False),
+        ("Your order ID is 5770-2219-0043.", False),  # named as a reference
+        ("resi: 0012 3456 7890", False),
+        ("Mã đơn hàng là 5770-2219-0043", False),
+        ("O número do pedido é 5770 2219 0043", False),
+        ("my number is 0812 3456 7890", True),
     ],
 )
 def test_phone_numbers(text: str, found: bool) -> None:

@@ -1,9 +1,11 @@
-"""Four sets of 260 messages each, written by four authors who never saw the rules.
+"""Five sets of 260 messages each, written by five authors who never saw the rules.
 
-Each set was scored blind first, then used to generalise the lexicons (A in the first
-round, B and C in the second, D in the third); the blind figures are in
-docs/compliance.md. They are kept as regression sets: a lexicon change that loses what they
-taught fails here.
+Each set was scored blind first (the figures are in docs/compliance.md). A to D were then
+used to generalise the lexicons (A in the first round, B and C in the second, D in the
+third) and are kept as regression sets: a lexicon change that loses what they taught fails
+here. E was written after the third round and has NOT been tuned on: it is the best
+available estimate of unseen messages. Keep it that way (tune on new sets, not on E), and
+raise its floor only when its figure rises without looking at its lines.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from mmtkit.plugins.compliance.evaluation import evaluate, read_corpus
 BLIND = Path(__file__).with_name("blind")
 
 # Floors a little under today's figures: (macro-F1, clean messages flagged).
-FLOORS = {"set_a": (0.97, 1), "set_b": (0.97, 1), "set_c": (0.97, 1), "set_d": (0.97, 1)}
+FLOORS = {"set_a": (0.97, 1), "set_b": (0.97, 1), "set_c": (0.97, 1), "set_d": (0.97, 1),
+          "set_e": (0.84, 5)}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))

@@ -84,6 +84,7 @@ class Analysis:
         """Results derived from this analysis that every check shares (rule findings)."""
         self._groups: dict[tuple[str, str, bool], dict[int, list[Range]]] = {}
         self._negated: dict[int, bool] = {}  # by start: several concepts share a hit's start
+        self._spans: dict[tuple[Range, ...], tuple[Span, ...]] = {}
 
     @property
     def text(self) -> str:
@@ -149,13 +150,19 @@ class Analysis:
         return answer
 
     def spans(self, ranges: Iterable[Range]) -> tuple[Span, ...]:
-        """Normalised ranges as spans of the original text, sorted and de-duplicated."""
-        normalized = self.normalized
-        if normalized.same_offsets:
-            mapped = set(ranges)
-        else:
-            mapped = {normalized.to_original(s, e) for s, e in ranges}
-        return tuple(Span(s, e) for s, e in sorted(mapped) if e > s)
+        """Normalised ranges as spans of the original text, sorted and de-duplicated (kept:
+        the rules that fire on one message often point at the same words)."""
+        key = tuple(ranges)
+        found = self._spans.get(key)
+        if found is None:
+            normalized = self.normalized
+            if normalized.same_offsets:
+                mapped = set(key)
+            else:
+                mapped = {normalized.to_original(s, e) for s, e in key}
+            found = tuple(Span(s, e) for s, e in sorted(mapped) if e > s)
+            self._spans[key] = found
+        return found
 
     # -- entities, on first use -------------------------------------------------------------
 

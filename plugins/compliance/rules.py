@@ -9,7 +9,6 @@ OTP" from "please never share your OTP": rules look at what the business *asks f
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterable
 from itertools import pairwise
 
@@ -53,22 +52,22 @@ def evaluate(rule: RuleSpec, analysis: Analysis) -> Finding | None:
         if rule.scope == "message" or all(a[0] <= b[0] for a, b in pairwise(kept)):
             return Finding(rule, (kept[0],))
     scope = rule.scope
-    ends = None if scope == "message" else (
-        analysis.sentence_ends if scope == "sentence" else analysis.clause_ends
-    )
     negatable = rule.negatable
+    grouped = analysis.grouped
     per_concept: list[dict[int, list[Range]]] = []
     for concept in rule.all:
-        by_unit = analysis.grouped(concept, scope, concept in negatable)
+        by_unit = grouped(concept, scope, concept in negatable)
         if not by_unit:
             return None
         per_concept.append(by_unit)
     first, rest = per_concept[0], per_concept[1:]
-    common = sorted(first.keys() & set.intersection(*(set(b) for b in rest))) if rest else (
-        sorted(first)
-    )
-    for unit in common:
-        if rule.none and _blocked(rule, analysis, ends, unit):
+    units: Iterable[int] = first.keys()
+    for by_unit in rest:
+        units = units & by_unit.keys()
+    for unit in sorted(units):
+        # A "none" concept in the unit blocks the rule; a negated one ("not in the app") does
+        # not.
+        if rule.none and any(grouped(c, scope, True).get(unit) for c in rule.none):
             continue
         for anchor in first[unit]:
             # A hit nested in the anchor ("sale" inside "flash sale") is the same words, not a
@@ -88,16 +87,6 @@ def evaluate(rule: RuleSpec, analysis: Analysis) -> Finding | None:
                         continue
                 return Finding(rule, tuple(chosen))
     return None
-
-
-def _blocked(rule: RuleSpec, analysis: Analysis, ends: list[int] | None, unit: int) -> bool:
-    """A ``none`` concept in the unit blocks the rule; a negated one ("not in the app") does
-    not."""
-    for concept in rule.none:
-        for hit in analysis.hits.get(concept, ()):
-            if (ends is None or bisect_right(ends, hit[0]) == unit) and not analysis.negated(hit):
-                return True
-    return False
 
 
 class RuleIndex:

@@ -62,3 +62,37 @@ def test_the_same_content_object_in_two_contexts(engine: PolicyEngine) -> None:
     again = engine.check_outbound(content, PolicyContext(channel=Channel.TIKTOK_SHOP))
     assert shop == again
     assert {v.rule_id for v in whatsapp.violations} < {v.rule_id for v in shop.violations}
+
+
+def test_threads_sharing_the_cached_analyses_get_the_sequential_answers(
+    engine: PolicyEngine,
+) -> None:
+    """Analyses are cached and shared, and the last run is kept by identity: threads that
+    check the same texts in other channels at the same time must still get their own
+    answers."""
+    import random
+    import threading
+
+    texts = ["Chat with us on WhatsApp +62 812 3456 7890",
+             "Send me the OTP you just received",
+             "Your parcel ships today, thank you!",
+             "FLASH SALE 70% off everything, buy now!!!"]
+    expected = {(t, c): engine.check_outbound(Text(t), PolicyContext(channel=c))
+                for t in texts for c in Channel}
+    wrong: list[tuple[str, Channel]] = []
+
+    def work(seed: int) -> None:
+        pick = random.Random(seed)
+        for _ in range(300):
+            text, channel = pick.choice(texts), pick.choice(list(Channel))
+            if engine.check_outbound(Text(text), PolicyContext(channel=channel)) != expected[
+                (text, channel)
+            ]:
+                wrong.append((text, channel))
+
+    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []

@@ -66,9 +66,12 @@ def _price(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
     tolerance = float(default_matcher().lexicon.setting(CATEGORY, "price_tolerance", 0.01))
     if ad.price is not None and analysis.money:
         price = float(ad.price)
-        # "RM39, not RM19 like the video said": a negated ad price is not a match.
+        # "RM39, not RM19 like the video said": a negated ad price is not a match, nor one
+        # said to be over in its clause ("the 99k deal is over, it's 189k now").
+        ended = analysis.grouped("price_ended", "clause", True)
         matching = [m for m in analysis.money if _amounts_near(price, m.amount, tolerance)
-                    and not analysis.negated((m.start, m.end))]
+                    and not analysis.negated((m.start, m.end))
+                    and not ended.get(analysis.unit("clause", m.start))]
         others = [m for m in analysis.money if m not in matching]
         if not matching:
             yield CHECK.finding("price", [(m.start, m.end) for m in others])

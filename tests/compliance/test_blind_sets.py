@@ -1,11 +1,11 @@
-"""Five sets of 260 messages each, written by five authors who never saw the rules.
+"""Six sets of 260 messages each, written by six authors who never saw the rules.
 
-Each set was scored blind first (the figures are in docs/compliance.md). A to D were then
+Each set was scored blind first (the figures are in docs/compliance.md). A to E were then
 used to generalise the lexicons (A in the first round, B and C in the second, D in the
-third) and are kept as regression sets: a lexicon change that loses what they taught fails
-here. E was written after the third round and has NOT been tuned on: it is the best
-available estimate of unseen messages. Keep it that way (tune on new sets, not on E), and
-raise its floor only when its figure rises without looking at its lines.
+third, E in the fourth) and are kept as regression sets: a lexicon change that loses what
+they taught fails here. F was written after the fourth round and has NOT been tuned on: it
+is the best available estimate of unseen messages. Keep it that way (tune on new sets, not
+on F), and raise its floor only when its figure rises without looking at its lines.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ BLIND = Path(__file__).with_name("blind")
 
 # Floors a little under today's figures: (macro-F1, clean messages flagged).
 FLOORS = {"set_a": (0.97, 1), "set_b": (0.97, 1), "set_c": (0.97, 1), "set_d": (0.97, 1),
-          "set_e": (0.84, 5)}
+          "set_e": (0.97, 1), "set_f": (0.86, 4)}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))

@@ -50,6 +50,8 @@ def test_own_number_is_not_a_diversion_on_whatsapp_or_messenger(check: Check, ch
         ("Thanks for contacting Zen Yoga Supply! What colour would you like?", MAT_40, True),
         ("Thanks for contacting FitNest! What colour would you like?", MAT_40, False),
         ("Hi, this is Ana from FitNest. The mat ships tomorrow.", MAT_40, False),
+        ("The mat is $39.90; the $29.90 price is over.", MAT_40, True),  # ad price said ended
+        ("Yes, $29.90 as before, it ships today.", MAT_40, False),
     ],
 )
 def test_creative_mismatch_needs_and_uses_the_ad(

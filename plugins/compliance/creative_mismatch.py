@@ -9,7 +9,9 @@ It reads :attr:`mmtkit.policy.PolicyContext.ad_creative` and does nothing withou
   extra charge, or a percentage differs from the one in the ad's offer;
 * ``offer_withdrawn`` — the message says the advertised offer no longer applies;
 * ``brand`` — the message introduces itself as another business ("thanks for reaching out to
-  Horizon Tours") while never naming the ad's brand.
+  Horizon Tours") while never naming the ad's brand, calls another product's brand by name
+  ("the Happy Paws brand", "da marca ZenMove"), or offers another brand in place of the ad's
+  when that is out of stock.
 """
 
 from __future__ import annotations
@@ -34,6 +36,24 @@ _INTRO = re.compile(
     r"(?:\b(?i:this is|welcome to|reaching out to|contacting|messaging|from|at|with|ng|dari|"
     r"daripada|từ|bên|de|do|da|del|of|by|ini|aqui é|somos|kami)\s+|จาก|ร้าน)"
     r"((?:[A-Z][\w'&\-]*|[A-Z]{2,})(?:\s+(?:[A-Z][\w'&\-]*|&)){0,3})"
+)
+_NAME = r"(?:[A-Z][\w'&\-]*|[A-Z]{2,})(?:\s+(?:[A-Z][\w'&\-]*|&)){0,3}"
+# A name the message calls a brand: "the Happy Paws brand", "da marca ZenMove", "ยี่ห้อ Milky Moo".
+_BRAND_WORD = (r"(?<![A-Za-z])(?i:brand|marca|merek|merk|jenama|thương hiệu|hãng|nhãn hiệu|"
+               r"ยี่ห้อ|แบรนด์|tatak)")
+_CALLED_BRAND = re.compile(
+    rf"{_BRAND_WORD}\s*(?:(?i:is|ay|é|es|adalah|ialah|là)\s+)?({_NAME})"
+    rf"|({_NAME})\s+{_BRAND_WORD}\b"
+)
+# The advertised product is out of stock, and something else is offered.
+_OUT_OF_STOCK = re.compile(
+    r"out of|sold out|no stock|out of stock|habis|tiada stok|takde stok|tidak ada stok|het hang|"
+    r"hết hàng|hết|หมด|esgotad|agotad|ubos na|wala nang stock"
+)
+# Multi-word capitalised or CamelCase names ("Happy Tails", "KeyMaster"); single capitalised
+# words start sentences too often.
+_OTHER_NAME = re.compile(
+    r"(?<![\w'])(?:[A-Z][\w'&\-]*(?:\s+[A-Z][\w'&\-]*){1,3}|[A-Z][a-z]+[A-Z]\w*)"
 )
 _CAMEL = re.compile(r"[a-z][A-Z]")
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -135,14 +155,36 @@ def _brand_key(brand: str) -> str:
     return normalize_term(brand)
 
 
+def _other_brand(name: str, brand: str) -> str | None:
+    """The folded name when it is a business name other than the ad's brand."""
+    key = normalize_term(name.strip())
+    if not key or key in _NOT_NAMES or key in brand or brand in key:
+        return None
+    return key
+
+
 def _brand(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
     if not ad.brand:
         return
     brand = _brand_key(ad.brand)
     folded = analysis.text
+    original = analysis.normalized.original
+    # Another brand by name ("we only have the Happy Paws brand"), even beside the ad's.
+    for match in _CALLED_BRAND.finditer(original):
+        key = _other_brand(match.group(1) or match.group(2), brand)
+        if key is not None and (start := folded.find(key)) >= 0:
+            yield CHECK.finding("brand", [(start, start + len(key))])
+            return
     if _names_brand(folded, brand):
+        # The ad's brand is out of stock and another one is offered in its place.
+        if _OUT_OF_STOCK.search(folded) or _OUT_OF_STOCK.search(original.lower()):
+            for match in _OTHER_NAME.finditer(original):
+                key = _other_brand(match.group(), brand)
+                if key is not None and (start := folded.find(key)) >= 0:
+                    yield CHECK.finding("brand", [(start, start + len(key))])
+                    return
         return
-    for match in _INTRO.finditer(analysis.normalized.original):
+    for match in _INTRO.finditer(original):
         name = match.group(1).strip()
         key = normalize_term(name)
         if key in _NOT_NAMES or not _looks_like_business(name) or key in brand or brand in key:

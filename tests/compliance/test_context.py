@@ -51,6 +51,12 @@ def test_own_number_is_not_a_diversion_on_whatsapp_or_messenger(check: Check, ch
         ("Thanks for contacting FitNest! What colour would you like?", MAT_40, False),
         ("Hi, this is Ana from FitNest. The mat ships tomorrow.", MAT_40, False),
         ("The mat is $39.90; the $29.90 price is over.", MAT_40, True),  # ad price said ended
+        ("We only have the Happy Paws brand right now, $29.90.", MAT_40, True),  # other brand
+        ("Esse tapete é da marca ZenMove, R$ 29,90.", MAT_40, True),
+        ("We're out of FitNest mats, but the ZenMove one is $29.90.", MAT_40, True),
+        ("Sorry, FitNest mats are sold out until Friday, I'll tell you when they're back.",
+         MAT_40, False),
+        ("Yes, the FitNest mat is $29.90, our own brand, made in Portugal.", MAT_40, False),
         ("Yes, $29.90 as before, it ships today.", MAT_40, False),
     ],
 )

@@ -98,6 +98,9 @@ FLAGGED = [
 ]
 
 CLEAN = [
+    "Please drop the parcel at the locker with the code we sent you.",
+    "Ignore the warning light on first use, it turns off after 10 minutes.",
+    "Our customer care staff for TikTok Shop orders will reply within 24 hours.",
     "Track it in the app, or on tiktok[.]com if the app is slow.",
     "Never share your OTP or password with anyone, not even with our staff.",
     "Jangan pernah berikan kode OTP kepada siapa pun, termasuk admin toko.",

@@ -26,7 +26,29 @@ class ServerStartError(MmtkitError, RuntimeError):
     """The server thread did not come up (port taken, or it crashed while starting)."""
 
 
-class ThreadedServer:
+class Running:
+    """``with`` starts and stops: a subclass defines ``start`` (returning itself) and
+    ``stop``."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class ThreadedServer(Running):
     """``with ThreadedServer(app) as server: ... server.url ...``; ``port=0`` picks a free one."""
 
     def __init__(
@@ -95,13 +117,3 @@ class ThreadedServer:
             self._socket.close()
         self._server = self._thread = self._socket = None
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

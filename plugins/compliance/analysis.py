@@ -98,12 +98,16 @@ class Analysis:
     def clause_ends(self) -> list[int]:
         return [m.end() for m in _CLAUSE_END.finditer(self.text)]
 
+    def _ends(self, scope: str) -> list[int] | None:
+        """Where the units of ``scope`` end; ``None`` for the whole message."""
+        if scope == "message":
+            return None
+        return self.sentence_ends if scope == "sentence" else self.clause_ends
+
     def unit(self, scope: str, position: int) -> int:
         """Index of the sentence or clause holding ``position`` (0 for ``message``)."""
-        if scope == "message":
-            return 0
-        ends = self.sentence_ends if scope == "sentence" else self.clause_ends
-        return bisect_right(ends, position)
+        ends = self._ends(scope)
+        return 0 if ends is None else bisect_right(ends, position)
 
     def grouped(self, concept: str, scope: str, skip_negated: bool) -> dict[int, list[Range]]:
         """The hits of ``concept`` by sentence, clause or message (index 0), in match order,
@@ -113,9 +117,7 @@ class Analysis:
         groups = self._groups.get(key)
         if groups is None:
             groups = {}
-            ends = None if scope == "message" else (
-                self.sentence_ends if scope == "sentence" else self.clause_ends
-            )
+            ends = self._ends(scope)
             for hit in self.hits.get(concept, ()):
                 if skip_negated and self.negated(hit):
                     continue

@@ -89,13 +89,7 @@ class CategoryCheck:
             return []
         if len(text) > MAX_CHECKED_CHARS:
             return [self._oversize(len(text), inbound=inbound)]
-        analysis = default_matcher().analyse(text)
-        key = _INBOUND if inbound else _OUTBOUND
-        run = analysis.memo.get(key)
-        if run is None or run[0] is not context:
-            run = (context, _run(analysis, context, inbound))
-            analysis.memo[key] = run
-        mine = run[1].get(self.category)
+        mine = _run_on(text, context, inbound).get(self.category)
         return list(mine) if mine else []
 
     def _oversize(self, size: int, *, inbound: bool) -> Violation:
@@ -122,10 +116,12 @@ class CategoryCheck:
             mine = last[2].get(self.category)
             return list(mine) if mine else []
         text = content.body if type(content) is Text else text_of(content)
-        found = self.violations(text, context)
-        if text and len(text) <= MAX_CHECKED_CHARS:
-            _last = (content, context, default_matcher().analyse(text).memo[_OUTBOUND][1])
-        return found
+        if not text or len(text) > MAX_CHECKED_CHARS:
+            return self.violations(text, context)
+        run = _run_on(text, context, inbound=False)
+        _last = (content, context, run)
+        mine = run.get(self.category)
+        return list(mine) if mine else []
 
     def inbound(self, event: InboundEvent, context: PolicyContext) -> list[Violation]:
         """Customer behaviour a seller may report (Shop guidelines 5.3); the engine never
@@ -139,6 +135,19 @@ _last: tuple[object, object, dict[str, tuple[Violation, ...]]] = (None, None, {}
 """The latest outbound run and the content and context it was for. Content and context are
 immutable, and holding them keeps their identities from being reused; another thread at
 worst replaces it and causes one more look-up through the analysis cache."""
+
+
+def _run_on(text: str, context: PolicyContext, inbound: bool
+            ) -> dict[str, tuple[Violation, ...]]:
+    """Every category's violations on ``text`` in ``context``, kept on the shared analysis for
+    the next category plugin asking about the same context."""
+    analysis = default_matcher().analyse(text)
+    key = _INBOUND if inbound else _OUTBOUND
+    run = analysis.memo.get(key)
+    if run is None or run[0] is not context:
+        run = (context, _run(analysis, context, inbound))
+        analysis.memo[key] = run
+    return run[1]
 
 
 def _lexicon_findings(analysis: Analysis, context: PolicyContext, inbound: bool

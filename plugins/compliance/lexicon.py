@@ -48,7 +48,8 @@ from mmtkit.errors import ConfigError
 from mmtkit.policy import Severity
 from mmtkit.textnorm import accent_form, normalize_term
 
-__all__ = ["LEXICON_PATH_ENV", "Lexicon", "LexiconError", "RuleSpec", "Term", "load_lexicon"]
+__all__ = ["LEXICON_PATH_ENV", "Lexicon", "LexiconError", "RuleSpec", "Term", "build_lexicon",
+           "lexicon_sources", "load_lexicon"]
 
 LEXICON_PATH_ENV = "MMTKIT_LEXICON_PATH"
 SCOPES = frozenset({"sentence", "clause", "message"})
@@ -225,15 +226,19 @@ def _parse(
     return terms, rules, settings
 
 
-def _files(extra: Iterable[Path]) -> list[tuple[str, bytes]]:
+def lexicon_sources(package: str, extra: Iterable[Path], env_name: str
+                    ) -> list[tuple[str, bytes]]:
+    """The ``*.toml`` files of ``package``'s ``lexicons`` folder, then of each folder in
+    ``extra`` (named by the environment variable ``env_name``), as ``(where, bytes)`` pairs
+    for :func:`build_lexicon`."""
     found: list[tuple[str, bytes]] = []
-    package = resources.files("mmtkit.plugins.compliance") / "lexicons"
-    for entry in sorted(package.iterdir(), key=lambda e: e.name):
+    folder_of_package = resources.files(package) / "lexicons"
+    for entry in sorted(folder_of_package.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):
             found.append((f"builtin:{entry.name}", entry.read_bytes()))
     for folder in extra:
         if not folder.is_dir():
-            raise LexiconError(f"{LEXICON_PATH_ENV}: {folder} is not a folder")
+            raise LexiconError(f"{env_name}: {folder} is not a folder")
         for path in sorted(folder.glob("*.toml")):
             found.append((str(path), path.read_bytes()))
     return found
@@ -269,7 +274,9 @@ def build_lexicon(sources: Iterable[tuple[str, bytes]]) -> Lexicon:
 
 @cache
 def _load(extra: tuple[str, ...]) -> Lexicon:
-    return build_lexicon(_files(Path(p) for p in extra))
+    return build_lexicon(lexicon_sources(
+        "mmtkit.plugins.compliance", (Path(p) for p in extra), LEXICON_PATH_ENV
+    ))
 
 
 def load_lexicon(env: Mapping[str, str] | None = None) -> Lexicon:

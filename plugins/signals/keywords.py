@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from mmtkit.conversation import Conversation
@@ -37,7 +36,7 @@ from mmtkit.messages import (
     Text,
 )
 from mmtkit.plugins.compliance.analysis import Matcher
-from mmtkit.plugins.compliance.lexicon import Lexicon, build_lexicon
+from mmtkit.plugins.compliance.lexicon import Lexicon, build_lexicon, lexicon_sources
 from mmtkit.signals import Signal
 
 __all__ = [
@@ -59,16 +58,7 @@ _EXCEPTION_SUFFIX = "__not"
 
 def load_signal_lexicon(extra: Iterable[Path] = ()) -> Lexicon:
     """The built-in signal words plus every ``*.toml`` in the ``extra`` folders."""
-    sources: list[tuple[str, bytes]] = []
-    package = resources.files("mmtkit.plugins.signals") / "lexicons"
-    for entry in sorted(package.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".toml"):
-            sources.append((f"builtin:{entry.name}", entry.read_bytes()))
-    for folder in extra:
-        if not folder.is_dir():
-            raise ConfigError(f"{SIGNALS_PATH_ENV}: {folder} is not a folder")
-        sources.extend((str(p), p.read_bytes()) for p in sorted(folder.glob("*.toml")))
-    return build_lexicon(sources)
+    return build_lexicon(lexicon_sources("mmtkit.plugins.signals", extra, SIGNALS_PATH_ENV))
 
 
 def message_text(event: InboundEvent | Content) -> str | None:

@@ -22,12 +22,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping
-from types import TracebackType
 from typing import Any, Self
 
 import httpx
 
 from mmtkit.sandbox.server import Sandbox, SandboxAddresses, SandboxStartError
+from mmtkit.serving import Running
 
 __all__ = ["SandboxProcess"]
 
@@ -39,7 +39,7 @@ def _free_port(host: str) -> int:
         return port
 
 
-class SandboxProcess(SandboxAddresses):
+class SandboxProcess(SandboxAddresses, Running):
     """A sandbox in a child process. ``config`` is the same plain data :class:`Sandbox`
     takes. Stopping it kills the child; nothing survives it."""
 
@@ -101,17 +101,6 @@ class SandboxProcess(SandboxAddresses):
                     self._process.wait()
             self._process = None
         self._http.close()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- where to point clients ----------------------------------------------------------------
 

@@ -8,8 +8,7 @@ milliseconds; :meth:`Sandbox.stop` shuts the server down and joins its thread.
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import attrs
 
@@ -18,7 +17,7 @@ from mmtkit.sandbox.config import FaultConfig, SandboxConfig, parse_config
 from mmtkit.sandbox.customers import Customers
 from mmtkit.sandbox.emulator import Emulator
 from mmtkit.sandbox.ledger import Ledger
-from mmtkit.serving import ServerStartError, ThreadedServer
+from mmtkit.serving import Running, ServerStartError, ThreadedServer
 
 __all__ = ["Sandbox", "SandboxStartError"]
 
@@ -45,7 +44,7 @@ class SandboxAddresses:
         return f"{self.base_url}/"
 
 
-class Sandbox(SandboxAddresses):
+class Sandbox(SandboxAddresses, Running):
     """A running emulator. ``config`` may be a :class:`SandboxConfig` or plain data."""
 
     def __init__(
@@ -71,7 +70,7 @@ class Sandbox(SandboxAddresses):
 
     # --- lifecycle --------------------------------------------------------------------------
 
-    def start(self) -> Sandbox:
+    def start(self) -> Self:
         try:
             self._server.start()
         except ServerStartError as exc:
@@ -80,17 +79,6 @@ class Sandbox(SandboxAddresses):
 
     def stop(self) -> None:
         self._server.stop()
-
-    def __enter__(self) -> Sandbox:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # --- where to point clients -------------------------------------------------------------
 

@@ -17,8 +17,8 @@ import phonenumbers
 from attrs import frozen
 from phonenumbers import PhoneMetadata, ValidationResult
 
-__all__ = ["Found", "Money", "emails", "executable_files", "handles", "has_digit", "money",
-           "phone_numbers", "urls"]
+__all__ = ["WRITTEN_DOT", "Found", "Money", "emails", "executable_files", "handles", "has_digit",
+           "money", "phone_numbers", "urls"]
 
 
 @frozen
@@ -36,7 +36,10 @@ class Money:
     currency: str | None
 
 
-_DOT = r"(?:\.|\s?[\[({]\s?(?:dot|\.)\s?[\])}]\s?|\s(?:dot|titik|cham|ponto|punto)\s)"
+_WRITTEN_DOT = r"\s?[\[({]\s?(?:dot|\.)\s?[\])}]\s?|\s(?:dot|titik|cham|ponto|punto)\s"
+WRITTEN_DOT = re.compile(_WRITTEN_DOT)
+"""A dot written out or defanged: ``[dot]``, `` dot ``, ``[.]``, ``(.)``..."""
+_DOT = rf"(?:\.|{_WRITTEN_DOT})"
 _AT = r"(?:@|\s?[\[(]\s?at\s?[\])]\s?|\s(?:at|arroba)\s)"
 _SLASH = r"(?:/|\s(?:slash|garis miring)\s)"
 # Atomic groups ("(?>...)"): what follows a label or a local part (a dot, "@", a space or a

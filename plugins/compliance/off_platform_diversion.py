@@ -21,20 +21,18 @@ from mmtkit.hookspecs import hookimpl
 from mmtkit.messages import Content
 from mmtkit.plugins.compliance.analysis import Analysis, default_matcher
 from mmtkit.plugins.compliance.check import CategoryCheck
+from mmtkit.plugins.compliance.entities import WRITTEN_DOT
 from mmtkit.plugins.compliance.rules import Finding
 from mmtkit.policy import PolicyContext, Violation
 
 CATEGORY = "off_platform_diversion"
 
 _SCHEME = re.compile(r"^(?:https?://)?(?:www\.)?")
-_WRITTEN_DOT = re.compile(
-    r"\s?[\[({]\s?(?:dot|\.)\s?[\])}]\s?|\s(?:dot|titik|cham|ponto|punto)\s"
-)
 
 
 def host_of(url: str) -> str:
     """The host of a link as written in chat (``bit.ly/x`` → ``bit.ly``)."""
-    plain = _WRITTEN_DOT.sub(".", url)
+    plain = WRITTEN_DOT.sub(".", url)
     return re.split(r"[/\s?#]", _SCHEME.sub("", plain), maxsplit=1)[0]
 
 

@@ -22,7 +22,11 @@ from mmtkit.plugins.compliance.lexicon import Lexicon, load_lexicon
 from mmtkit.policy import Span
 from mmtkit.textnorm import Normalized, accents_agree, normalize
 
-__all__ = ["Analysis", "Matcher", "NEGATION", "default_matcher"]
+__all__ = ["NEGATION", "SPELLED_DIGIT", "Analysis", "Matcher", "default_matcher"]
+
+SPELLED_DIGIT = "spelled_digit"
+"""Digits written as words (``entities.DIGIT_WORDS``), found with the lexicon terms so that
+only texts that hold one run the spelled phone number extractor."""
 
 NEGATION = "negation"
 """The concept whose terms cancel a following term in the same clause (``never``, ``jangan``,
@@ -182,7 +186,18 @@ class Analysis:
 
     @_lazy
     def phones(self) -> list[entities.Found]:
-        return entities.phone_numbers(self.normalized.folded)
+        folded = self.normalized.folded
+        found = entities.phone_numbers(folded)
+        if SPELLED_DIGIT in self.hits:
+            # A spelled run ("zero eight 1234 5678") replaces the digits found inside it.
+            spelled = entities.spelled_phone_numbers(folded)
+            if spelled:
+                found = sorted(
+                    [f for f in found
+                     if not any(s.start <= f.start and f.end <= s.end for s in spelled)] + spelled,
+                    key=lambda f: f.start,
+                )
+        return found
 
     @_lazy
     def money(self) -> list[entities.Money]:
@@ -204,6 +219,9 @@ class Matcher:
             payloads.setdefault(term.text, []).append(
                 (term.concept, term.left_bound, term.right_bound, len(term.text), term.accented)
             )
+        for word in entities.DIGIT_WORDS:
+            bounded = word.isascii()  # Thai words have no spaces around them
+            payloads.setdefault(word, []).append((SPELLED_DIGIT, bounded, bounded, len(word), None))
         for text, payload in payloads.items():
             automaton.add_word(text, tuple(payload))
         automaton.make_automaton()

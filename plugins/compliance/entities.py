@@ -17,8 +17,8 @@ import phonenumbers
 from attrs import frozen
 from phonenumbers import PhoneMetadata, ValidationResult
 
-__all__ = ["WRITTEN_DOT", "Found", "Money", "emails", "executable_files", "handles", "has_digit",
-           "money", "phone_numbers", "urls"]
+__all__ = ["DIGIT_WORDS", "WRITTEN_DOT", "Found", "Money", "emails", "executable_files", "handles",
+           "has_digit", "money", "phone_numbers", "spelled_phone_numbers", "urls"]
 
 
 @frozen
@@ -275,6 +275,70 @@ def phone_numbers(text: str) -> list[Found]:
             continue  # "order 5770-2219-0043", "resi: 0012 3456 7890" name what they are
         if _is_phone(text[start:end]):
             found.append(Found(start, end, text[start:end]))
+    return found
+
+
+# Digits written as words, the way a number is smuggled past a digit filter ("zero eight one
+# two...", "nol delapan satu...", "không chín..."), in the folded forms of the served languages.
+# Words that are also everyday words ("ba", "nam", "sau", "one", "um") are harmless: a phone
+# number needs eight digits or more in one run, at least two of them spelled.
+_DIGIT_WORDS: dict[str, str] = {
+    # English, Tagalog, Spanish, Portuguese
+    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+    "seven": "7", "eight": "8", "nine": "9",
+    "sero": "0", "isa": "1", "dalawa": "2", "tatlo": "3", "apat": "4", "anim": "6",
+    "pito": "7", "walo": "8", "siyam": "9",
+    "cero": "0", "uno": "1", "dos": "2", "tres": "3", "cuatro": "4", "cinco": "5", "seis": "6",
+    "siete": "7", "ocho": "8", "nueve": "9",
+    "um": "1", "dois": "2", "quatro": "4", "sete": "7", "oito": "8", "nove": "9",
+    # Indonesian and Malay
+    "nol": "0", "kosong": "0", "satu": "1", "dua": "2", "tiga": "3", "empat": "4",
+    "lima": "5", "enam": "6", "tujuh": "7", "delapan": "8", "lapan": "8", "sembilan": "9",
+    # Vietnamese, without its marks
+    "khong": "0", "mot": "1", "hai": "2", "ba": "3", "bon": "4", "nam": "5", "lam": "5",
+    "sau": "6", "bay": "7", "tam": "8", "chin": "9",
+    # Thai (no spaces between words, so no word boundaries either)
+    "ศูนย์": "0", "หนึ่ง": "1", "สอง": "2", "สาม": "3", "สี่": "4", "ห้า": "5", "หก": "6",
+    "เจ็ด": "7", "แปด": "8", "เก้า": "9",
+}
+_LATIN_DIGIT_WORDS = "|".join(sorted((w for w in _DIGIT_WORDS if w.isascii()), key=len,
+                                     reverse=True))
+_THAI_DIGIT_WORDS = "|".join(w for w in _DIGIT_WORDS if not w.isascii())
+# One token: a spelled digit (Latin words whole, Thai words anywhere) or a group of digits.
+_DIGIT_TOKEN = re.compile(
+    rf"(?<![a-z0-9])(?:{_LATIN_DIGIT_WORDS}|[0-9]{{1,15}})(?![a-z0-9])|{_THAI_DIGIT_WORDS}"
+)
+_TOKEN_GAP = re.compile(r"[ ,.\-]{0,3}")
+DIGIT_WORDS = tuple(_DIGIT_WORDS)
+"""The spelled digits, for a caller that can tell cheaply whether a text holds any (the
+compliance matcher finds them with its lexicon terms and calls
+:func:`spelled_phone_numbers` only then)."""
+
+
+def spelled_phone_numbers(text: str) -> list[Found]:
+    """Phone numbers with some or all digits written as words, in any served language
+    ("zero eight one two 3456 7890", "nol delapan satu dua...", "ศูนย์แปดหนึ่ง...").
+
+    A run of digit tokens separated by at most a few spaces, commas, dots or dashes counts
+    when it holds a spelled digit and ``phonenumbers`` accepts its digits (8 to 15)."""
+    found: list[Found] = []
+    run: list[re.Match[str]] = []
+
+    def close() -> None:
+        if len(run) >= 2 and not all(m.group()[0].isdigit() for m in run):
+            digits = "".join(_DIGIT_WORDS.get(m.group(), m.group()) for m in run)
+            if _is_phone(digits):
+                start, end = run[0].start(), run[-1].end()
+                found.append(Found(start, end, text[start:end]))
+
+    for match in _DIGIT_TOKEN.finditer(text):
+        if run:
+            gap = _TOKEN_GAP.fullmatch(text, run[-1].end(), match.start())
+            if gap is None:
+                close()
+                run = []
+        run.append(match)
+    close()
     return found
 
 

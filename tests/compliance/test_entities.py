@@ -134,3 +134,53 @@ def test_phone_check_without_phonenumbers_internals(monkeypatch: pytest.MonkeyPa
     assert [entities._is_phone(c) for c in candidates] == fast == [
         _possible_anywhere(c) for c in candidates
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("call me zero eight one two 3456 7890", "zero eight one two 3456 7890"),
+        ("WA: nol delapan satu dua tiga empat lima enam tujuh",
+         "nol delapan satu dua tiga empat lima enam tujuh"),
+        ("zalo không chín một hai ba bốn năm sáu bảy tám",
+         "khong chin mot hai ba bon nam sau bay tam"),
+        ("โทร ศูนย์แปดหนึ่ง สองสามสี่ ห้าหกเจ็ดแปด", "ศูนย์แปดหนึ่ง สองสามสี่ ห้าหกเจ็ดแปด"),
+        ("ligue nove oito sete seis cinco quatro tres dois um",
+         "nove oito sete seis cinco quatro tres dois um"),
+        ("tawag ka sa sero siyam isa pito 123 4567", "sero siyam isa pito 123 4567"),
+        # spaced digits are joined first
+        ("zalo: 0 chín 0 3 1 2 3 4 5 6", "0 chin 03123456"),
+    ],
+)
+def test_spelled_phone_numbers(text: str, expected: str) -> None:
+    assert [p.value for p in entities.spelled_phone_numbers(_folded(text))] == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we ship in one or two days, satu dua tiga",
+        "hai ba bốn ngày nữa hàng sẽ tới",  # "two, three, four days": too few digits
+        "size six or seven, 2 pairs",
+    ],
+)
+def test_spelled_digits_that_are_not_a_phone_number(text: str) -> None:
+    assert entities.spelled_phone_numbers(_folded(text)) == []
+
+
+def test_a_spelled_run_replaces_the_digits_inside_it() -> None:
+    from mmtkit.plugins.compliance.analysis import default_matcher
+
+    phones = default_matcher()._analyse("call zero eight 1234 5678 90").phones
+    assert [p.value for p in phones] == ["zero eight 1234 5678 90"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["call", "me", "0812", "3456", "7890", "-", ".", " ", "+62",
+                                 "order", "at", "12"]), max_size=12))
+def test_texts_without_spelled_digits_keep_their_phone_numbers(words: list[str]) -> None:
+    from mmtkit.plugins.compliance.analysis import default_matcher
+
+    text = " ".join(words)
+    analysis = default_matcher()._analyse(text)
+    assert analysis.phones == entities.phone_numbers(analysis.normalized.folded)

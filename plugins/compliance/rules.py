@@ -40,7 +40,10 @@ def evaluate(rule: RuleSpec, analysis: Analysis) -> Finding | None:
     for concept in rule.unless:
         if concept in hits:
             return None
-    if len(rule.all) == 1 and not rule.none and rule.within is None:
+    # Only the blockers that occur at all can block (most rules list some; few messages
+    # hold any of them).
+    blockers = [c for c in rule.none if c in hits] if rule.none else rule.none
+    if len(rule.all) == 1 and not blockers and rule.within is None:
         # One concept and nothing that blocks it (most rules): the first hit that is not
         # negated fires, and sentences or clauses need not be cut at all.
         # That is the general evaluation's answer (the first hit, in match order, of the
@@ -67,7 +70,7 @@ def evaluate(rule: RuleSpec, analysis: Analysis) -> Finding | None:
     for unit in sorted(units):
         # A "none" concept in the unit blocks the rule; a negated one ("not in the app") does
         # not.
-        if rule.none and any(grouped(c, scope, True).get(unit) for c in rule.none):
+        if blockers and any(grouped(c, scope, True).get(unit) for c in blockers):
             continue
         for anchor in first[unit]:
             # A hit nested in the anchor ("sale" inside "flash sale") is the same words, not a

@@ -22,7 +22,7 @@ from mmtkit.plugins.compliance.lexicon import Lexicon, load_lexicon
 from mmtkit.policy import Span
 from mmtkit.textnorm import Normalized, accents_agree, normalize
 
-__all__ = ["NEGATION", "SPELLED_DIGIT", "Analysis", "Matcher", "default_matcher"]
+__all__ = ["NEAR_NEGATABLE", "NEGATION", "NEGATION_NEAR", "SPELLED_DIGIT", "Analysis", "Matcher", "default_matcher"]
 
 SPELLED_DIGIT = "spelled_digit"
 """Digits written as words (``entities.DIGIT_WORDS``), found with the lexicon terms so that
@@ -31,6 +31,14 @@ only texts that hold one run the spelled phone number extractor."""
 NEGATION = "negation"
 """The concept whose terms cancel a following term in the same clause (``never``, ``jangan``,
 ``không``, ``ไม่``...), for rules that mark a concept ``negatable``."""
+
+NEGATION_NEAR = "negation_near"
+"""Cues that cancel only a term starting at most one word after them (English "no": "no
+joining fee", but not "no problem, send me the code"), and only a charge: "no X" says there
+is no X, which answers "is there a fee?" but not "does the message ask about X?" ("confirm
+you have no criminal record" still asks)."""
+NEAR_NEGATABLE = frozenset({"fee", "pay", "extra_charge"})
+_NEAR_REACH = 16  # "no" + one word of up to 14 letters + spaces
 
 _NEGATION_REACH = 80
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
@@ -78,6 +86,20 @@ class _lazy(Generic[_T]):
         return value
 
 
+_NEAR_GAP = re.compile(r" (?:[a-z]+ )?")
+# "no problem, ..." and its kin end the negation even without their comma.
+_NOT_NEGATED_AFTER_NO = frozenset({"problem", "problems", "prob", "probs", "worries", "worry",
+                                   "stress", "rush", "hurry", "doubt", "wonder", "matter",
+                                   "thanks", "sir", "maam", "dear", "pressure", "biggie"})
+
+
+def _is_near_gap(between: str) -> bool:
+    """Nothing but a space, or one word, between a near cue and the term it cancels."""
+    if _NEAR_GAP.fullmatch(between) is None:
+        return False
+    return between.strip() not in _NOT_NEGATED_AFTER_NO
+
+
 class Analysis:
     """What the checks need to know about one message, in normalised offsets."""
 
@@ -123,7 +145,7 @@ class Analysis:
             groups = {}
             ends = self._ends(scope)
             for hit in self.hits.get(concept, ()):
-                if skip_negated and self.negated(hit):
+                if skip_negated and self.negated(hit, concept):
                     continue
                 unit = 0 if ends is None else bisect_right(ends, hit[0])
                 found = groups.get(unit)
@@ -134,8 +156,12 @@ class Analysis:
             self._groups[key] = groups
         return groups
 
-    def negated(self, hit: Range) -> bool:
-        """A negation cue shortly before ``hit`` in the same clause (``please never share``)."""
+    def negated(self, hit: Range, concept: str | None = None) -> bool:
+        """A negation cue shortly before ``hit`` in the same clause (``please never share``);
+        for the charge concepts (:data:`NEAR_NEGATABLE`) also a near cue right before it
+        ("no joining fee")."""
+        if concept in NEAR_NEGATABLE and self._near_negated(hit[0]):
+            return True
         cues = self.hits.get(NEGATION)
         if not cues:
             return False
@@ -154,6 +180,13 @@ class Analysis:
             answer = any(bisect_right(ends, s) == clause for s in near)
         self._negated[start] = answer
         return answer
+
+    def _near_negated(self, start: int) -> bool:
+        cues = self.hits.get(NEGATION_NEAR)
+        return bool(cues) and any(
+            s < start and start - end <= _NEAR_REACH and _is_near_gap(self.text[end:start])
+            for s, end in cues  # type: ignore[union-attr]
+        )
 
     def spans(self, ranges: Iterable[Range]) -> tuple[Span, ...]:
         """Normalised ranges as spans of the original text, sorted and de-duplicated (kept:

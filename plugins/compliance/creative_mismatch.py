@@ -4,7 +4,9 @@ opened the conversation (TikTok Messaging Ads Policies, "Avoiding common violati
 It reads :attr:`mmtkit.policy.PolicyContext.ad_creative` and does nothing without one:
 
 * ``paid_after_free`` — the ad offered something free and the message quotes an amount or
-  asks for payment (negated payment words such as "no payment needed" pass);
+  asks for payment (negated payment words such as "no payment needed" pass), or the ad
+  offered one part free ("sofa bed $499 with free delivery") and the message charges an
+  amount next to that part ("delivery is another $80");
 * ``price`` — every amount quoted differs from the ad's price, an amount is presented as an
   extra charge, or a percentage differs from the one in the ad's offer;
 * ``offer_withdrawn`` — the message says the advertised offer no longer applies;
@@ -23,6 +25,7 @@ from functools import lru_cache
 from mmtkit.hookspecs import hookimpl
 from mmtkit.messages import Content
 from mmtkit.plugins.compliance.analysis import Analysis, Range, default_matcher
+from mmtkit.plugins.compliance.entities import Money
 from mmtkit.plugins.compliance.check import CategoryCheck
 from mmtkit.plugins.compliance.rules import Finding
 from mmtkit.policy import AdCreative, PolicyContext, Violation
@@ -66,7 +69,7 @@ def _amounts_near(value: float, amount: float, tolerance: float) -> bool:
 
 
 def _unnegated(analysis: Analysis, concepts: tuple[str, ...]) -> list[Range]:
-    return [h for c in concepts for h in analysis.hits.get(c, ()) if not analysis.negated(h)]
+    return [h for c in concepts for h in analysis.hits.get(c, ()) if not analysis.negated(h, c)]
 
 
 def _paid_after_free(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
@@ -80,6 +83,55 @@ def _paid_after_free(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
     ranges = [r for r in ranges if not any(f[0] <= r[0] and r[1] <= f[1] for f in free_words)]
     if ranges:
         yield CHECK.finding("paid_after_free", ranges)
+
+
+# Words around a free word in an offer that do not name the free thing.
+_NOT_ITEMS = frozenset({
+    "with", "and", "plus", "for", "the", "get", "buy", "your", "all", "any", "also", "when",
+    "dengan", "dan", "beli", "dapat", "untuk", "semua", "juga", "kalau", "jika", "serta",
+    "com", "con", "para", "por", "mais", "the", "los", "las", "del", "das", "dos", "uma",
+    "kem", "mua", "cho", "voi", "tang", "free", "gratis", "percuma", "libre", "gratuito",
+    "gratuita", "mien", "phi", "libreng", "walang", "bayad", "nang", "mga", "order", "orders",
+})
+_ITEM_WORD = re.compile(r"[a-z]{3,}")
+_ITEM_REACH = 60
+_FREE_SAID_REACH = 20
+
+
+@lru_cache(maxsize=256)
+def _free_items(offer: str) -> tuple[str, ...]:
+    """The words next to a free word in an ad's offer: "free delivery" → delivery, "frete
+    grátis" → frete, "beli 2 percuma tudung" → tudung."""
+    analysis = default_matcher().analyse(offer)
+    text = analysis.text
+    items: list[str] = []
+    for start, end in analysis.hits.get("free_word", ()):
+        before = _ITEM_WORD.findall(text[max(0, start - 24) : start])[-1:]
+        after = _ITEM_WORD.findall(text[end : end + 24])[:2]
+        items += [w for w in before + after if w not in _NOT_ITEMS]
+    return tuple(dict.fromkeys(items))
+
+
+def _free_part_charged(analysis: Analysis, ad: AdCreative, others: list[Money]) -> list[Range]:
+    """Amounts charged for the part of the offer the ad gave free ("Sofa bed $499 with free
+    delivery" — "delivery to your area is another $80")."""
+    items = _free_items(ad.offer) if ad.offer and others else ()
+    if not items:
+        return []
+    folded = analysis.normalized.folded
+    free_words = analysis.hits.get("free_word", ())
+    sentence = analysis.unit
+    near: list[Range] = []
+    for item in items:
+        for match in re.finditer(rf"(?<![a-z]){item}", folded):
+            at = match.start()
+            if any(abs(f[0] - at) <= _FREE_SAID_REACH for f in free_words):
+                continue  # "delivery is free": the message keeps that part of the promise
+            near += [(m.start, m.end) for m in others
+                     if (abs(m.start - match.end()) <= _ITEM_REACH
+                         or abs(at - m.end()) <= _ITEM_REACH)
+                     and sentence("sentence", m.start) == sentence("sentence", at)]
+    return sorted(set(near))
 
 
 def _price(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
@@ -102,6 +154,10 @@ def _price(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
                           for e in extras)]
         if charged:
             yield CHECK.finding("price", [(m.start, m.end) for m in charged])
+            return
+        free_part = _free_part_charged(analysis, ad, others)
+        if free_part:
+            yield CHECK.finding("paid_after_free", free_part)
             return
     offered = {int(p) for p in _PERCENT.findall(ad.offer or "")}
     if offered:

@@ -153,11 +153,28 @@ def _literal_urls(text: str) -> list[Found]:
     return found
 
 
+# A link with spaces around its dots, "bit . ly/x1": only with a path, since "ok . me too"
+# is just loose typing.
+_SPACED_URL = re.compile(
+    rf"(?<![a-z0-9@.\-]){_LABEL}(?: ?\. ?{_LABEL}){{0,4}} \. ?{_TLD}/[^\s<>\"']{{1,2000}}"
+)
+
+
 def urls(text: str) -> list[Found]:
     if _written_dot(text):  # "whatsapp dot me slash ...": the full pattern
-        return [Found(m.start(), m.end(), m.group()) for m in _URL.finditer(text)
-                if not _EMAIL.fullmatch(m.group())]
-    return _literal_urls(text)
+        found = [Found(m.start(), m.end(), m.group()) for m in _URL.finditer(text)
+                 if not _EMAIL.fullmatch(m.group())]
+    else:
+        found = _literal_urls(text)
+    if " ." in text:
+        spaced = [Found(m.start(), m.end(), m.group()) for m in _SPACED_URL.finditer(text)]
+        if spaced:
+            found = sorted(
+                [f for f in found if not any(s.start <= f.start < s.end for s in spaced)]
+                + spaced,
+                key=lambda f: f.start,
+            )
+    return found
 
 
 def emails(text: str) -> list[Found]:

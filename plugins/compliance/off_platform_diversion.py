@@ -28,11 +28,12 @@ from mmtkit.policy import PolicyContext, Violation
 CATEGORY = "off_platform_diversion"
 
 _SCHEME = re.compile(r"^(?:https?://)?(?:www\.)?")
+_SPACED_DOT = re.compile(r" ?\. ?")
 
 
 def host_of(url: str) -> str:
     """The host of a link as written in chat (``bit.ly/x`` → ``bit.ly``)."""
-    plain = WRITTEN_DOT.sub(".", url)
+    plain = _SPACED_DOT.sub(".", WRITTEN_DOT.sub(".", url))
     return re.split(r"[/\s?#]", _SCHEME.sub("", plain), maxsplit=1)[0]
 
 

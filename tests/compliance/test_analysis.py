@@ -96,3 +96,22 @@ def test_threads_sharing_the_cached_analyses_get_the_sequential_answers(
     for thread in threads:
         thread.join()
     assert wrong == []
+
+
+def _fee_negated(text: str) -> list[bool]:
+    found = analysis.default_matcher()._analyse(text)
+    return [found.negated(hit, "fee") for hit in found.hits.get("fee", [])]
+
+
+def test_a_bare_no_cancels_a_charge_one_word_after_it() -> None:
+    assert _fee_negated("no joining fee, the first month is on us") == [True]
+    assert _fee_negated("no fee") == [True]
+    # Not further away, not across a comma, and not "no problem" and its kin.
+    assert _fee_negated("no, you pay the admin fee first") == [False]
+    assert _fee_negated("no problem pay the fee first") == [False]
+    assert _fee_negated("no worries the fee is small") == [False]
+
+
+def test_a_bare_no_does_not_cancel_what_is_asked_about(check: Check) -> None:
+    text = "Before we ship, please confirm you have no criminal record and your year of birth."
+    assert "sensitive_data_request" in check(text).categories

@@ -28,6 +28,10 @@ Check = Callable[..., Decision]
 FREE_GUIDE = AdCreative(brand="PyStart", offer="Free Python starter guide", free=True)
 MAT_40 = AdCreative(brand="FitNest", offer="Yoga mat 40% off", price=29.9, currency="USD",
                     free=False)
+SOFA = AdCreative(brand="UrbanLoft", offer="Sofa bed $499 with free delivery", price=499,
+                  currency="USD", free=False)
+TOWELS = AdCreative(brand="Doce Lar", offer="Kit toalhas R$ 79,90 com frete grátis", price=79.9,
+                    currency="BRL", free=False)
 
 
 @pytest.mark.parametrize("channel", ["whatsapp", "messenger"])
@@ -58,6 +62,14 @@ def test_own_number_is_not_a_diversion_on_whatsapp_or_messenger(check: Check, ch
          MAT_40, False),
         ("Yes, the FitNest mat is $29.90, our own brand, made in Portugal.", MAT_40, False),
         ("Yes, $29.90 as before, it ships today.", MAT_40, False),
+        ("Here is your free guide, no joining fee, no hidden charges.", FREE_GUIDE, False),
+        # The ad gave one part free: charging for that part breaks it, other extras do not.
+        ("The sofa bed is $499, but delivery to your area is another $80.", SOFA, True),
+        ("O kit sai por R$ 79,90 mais R$ 25 de frete, tá?", TOWELS, True),
+        ("The sofa bed is $499 and delivery is free. Cushions are $40 if you want them.", SOFA,
+         False),
+        ("$499, delivery free of charge, and the cushion set is $40 extra.", SOFA, True),
+        ("Yes, $499 with free delivery, it arrives Tuesday.", SOFA, False),
     ],
 )
 def test_creative_mismatch_needs_and_uses_the_ad(

@@ -25,6 +25,8 @@ def _folded(text: str) -> str:
         ("track it at trk-parcel[.]top/x1", ["trk-parcel[.]top/x1"]),  # defanged, as scams do
         ("shop(.)example{.}com", ["shop(.)example{.}com"]),
         ("rm 10 (.) x", []),
+        ("cek di bit . ly/resi-apk ya", ["bit . ly/resi-apk"]),  # spaced dots, with a path
+        ("ok . me too", []),
     ],
 )
 def test_urls(text: str, expected: list[str]) -> None:

@@ -137,3 +137,19 @@ def test_flags_the_category(check: Check, category: str, text: str) -> None:
 def test_passes_clean_messages(check: Check, text: str) -> None:
     decision = check(text)
     assert not decision.violations, decision.violations
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("Settle the unpaid tax at tiktokshop-taxportal.info within 24h.", True),
+        ("Claim it at tik-tok-rewards.top/win today.", True),
+        ("Log in at tiktok.com.verify-center.top to keep your account.", True),
+        ("Track it at https://www.tiktok.com/shop/order/123.", False),  # the real domain
+        ("The video is at vt.tiktok.com/ZS123.", False),  # and its sub-domains
+        ("Our own site is candleshop.com.", False),
+    ],
+)
+def test_links_that_borrow_the_platform_name(check: Check, text: str, flagged: bool) -> None:
+    rules = {v.rule_id for v in check(text, channel="whatsapp").violations}
+    assert ("brand_impersonation.lookalike_link" in rules) is flagged

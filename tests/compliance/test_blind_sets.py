@@ -1,11 +1,12 @@
-"""Six sets of 260 messages each, written by six authors who never saw the rules.
+"""Eight sets of 260 messages each, written by eight authors who never saw the rules.
 
-Each set was scored blind first (the figures are in docs/compliance.md). A to E were then
-used to generalise the lexicons (A in the first round, B and C in the second, D in the
-third, E in the fourth) and are kept as regression sets: a lexicon change that loses what
-they taught fails here. F was written after the fourth round and has NOT been tuned on: it
-is the best available estimate of unseen messages. Keep it that way (tune on new sets, not
-on F), and raise its floor only when its figure rises without looking at its lines.
+Each set was scored blind first (the figures are in docs/compliance.md). A to E and G were
+then used to generalise the lexicons (A in the first round, B and C in the second, D in the
+third, E in the fourth, G in the fifth) and are kept as regression sets: a lexicon change that
+loses what they taught fails here. F (written after the fourth round) and H (written with G,
+after the fourth) have NOT been tuned on: they are the best available estimates of unseen
+messages. Keep it that way (tune on new sets, not on F or H), and raise their floors only when
+their figures rise without looking at their lines.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ BLIND = Path(__file__).with_name("blind")
 
 # Floors a little under today's figures: (macro-F1, clean messages flagged).
 FLOORS = {"set_a": (0.97, 1), "set_b": (0.97, 1), "set_c": (0.97, 1), "set_d": (0.97, 1),
-          "set_e": (0.97, 1), "set_f": (0.86, 4)}
+          "set_e": (0.97, 1), "set_g": (0.97, 1), "set_f": (0.86, 4), "set_h": (0.80, 4)}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))

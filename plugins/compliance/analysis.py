@@ -22,7 +22,8 @@ from mmtkit.plugins.compliance.lexicon import Lexicon, load_lexicon
 from mmtkit.policy import Span
 from mmtkit.textnorm import Normalized, accents_agree, normalize
 
-__all__ = ["NEAR_NEGATABLE", "NEGATION", "NEGATION_NEAR", "SPELLED_DIGIT", "Analysis", "Matcher", "default_matcher"]
+__all__ = ["NEAR_NEGATABLE", "NEGATION", "NEGATION_NEAR", "SPELLED_DIGIT", "Analysis", "Matcher",
+           "default_matcher"]
 
 SPELLED_DIGIT = "spelled_digit"
 """Digits written as words (``entities.DIGIT_WORDS``), found with the lexicon terms so that

@@ -25,8 +25,8 @@ from functools import lru_cache
 from mmtkit.hookspecs import hookimpl
 from mmtkit.messages import Content
 from mmtkit.plugins.compliance.analysis import Analysis, Range, default_matcher
-from mmtkit.plugins.compliance.entities import Money
 from mmtkit.plugins.compliance.check import CategoryCheck
+from mmtkit.plugins.compliance.entities import Money
 from mmtkit.plugins.compliance.rules import Finding
 from mmtkit.policy import AdCreative, PolicyContext, Violation
 from mmtkit.textnorm import normalize_term
@@ -89,7 +89,7 @@ def _paid_after_free(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
 _NOT_ITEMS = frozenset({
     "with", "and", "plus", "for", "the", "get", "buy", "your", "all", "any", "also", "when",
     "dengan", "dan", "beli", "dapat", "untuk", "semua", "juga", "kalau", "jika", "serta",
-    "com", "con", "para", "por", "mais", "the", "los", "las", "del", "das", "dos", "uma",
+    "com", "con", "para", "por", "mais", "los", "las", "del", "das", "dos", "uma",
     "kem", "mua", "cho", "voi", "tang", "free", "gratis", "percuma", "libre", "gratuito",
     "gratuita", "mien", "phi", "libreng", "walang", "bayad", "nang", "mga", "order", "orders",
 })
@@ -129,7 +129,7 @@ def _free_part_charged(analysis: Analysis, ad: AdCreative, others: list[Money]) 
                 continue  # "delivery is free": the message keeps that part of the promise
             near += [(m.start, m.end) for m in others
                      if (abs(m.start - match.end()) <= _ITEM_REACH
-                         or abs(at - m.end()) <= _ITEM_REACH)
+                         or abs(at - m.end) <= _ITEM_REACH)
                      and sentence("sentence", m.start) == sentence("sentence", at)]
     return sorted(set(near))
 

@@ -70,6 +70,8 @@ def test_own_number_is_not_a_diversion_on_whatsapp_or_messenger(check: Check, ch
          False),
         ("$499, delivery free of charge, and the cushion set is $40 extra.", SOFA, True),
         ("Yes, $499 with free delivery, it arrives Tuesday.", SOFA, False),
+        ("$80 is what we charge, on top of the $499, to bring the sofa bed with a long-distance "
+         "delivery.", SOFA, True),
     ],
 )
 def test_creative_mismatch_needs_and_uses_the_ad(

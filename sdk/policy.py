@@ -90,11 +90,21 @@ def _spans(value: Iterable[Span]) -> tuple[Span, ...]:
 _RULE_ID = re.compile(r"[a-z0-9_.\-]+")
 
 
+_VALID_RULE_IDS: set[str] = set()
+"""Rule ids already checked: plugins report the same few ids over and over."""
+
+
 def _check_rule_id(_: Any, __: Any, value: str) -> None:
-    if type(value) is not str or _RULE_ID.fullmatch(value) is None:
+    if type(value) is not str:
+        raise ValueError(f"rule_id must be a string; got {value!r}")
+    if value in _VALID_RULE_IDS:
+        return
+    if _RULE_ID.fullmatch(value) is None:
         raise ValueError(
             f"rule_id must be lower-case letters, digits, '_', '.' or '-'; got {value!r}"
         )
+    if len(_VALID_RULE_IDS) < 4096:  # bounded, whatever ids a plugin makes up
+        _VALID_RULE_IDS.add(value)
 
 
 def _severity(value: Severity | str) -> Severity:

@@ -196,11 +196,15 @@ class Analysis:
         found = self._spans.get(key)
         if found is None:
             normalized = self.normalized
-            if normalized.same_offsets:
-                mapped = set(key)
+            if len(key) == 1:  # most findings point at one range: nothing to sort
+                s, e = key[0] if normalized.same_offsets else normalized.to_original(*key[0])
+                found = (Span(s, e),) if e > s else ()
             else:
-                mapped = {normalized.to_original(s, e) for s, e in key}
-            found = tuple(Span(s, e) for s, e in sorted(mapped) if e > s)
+                if normalized.same_offsets:
+                    mapped = set(key)
+                else:
+                    mapped = {normalized.to_original(s, e) for s, e in key}
+                found = tuple(Span(s, e) for s, e in sorted(mapped) if e > s)
             self._spans[key] = found
         return found
 

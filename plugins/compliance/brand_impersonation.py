@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from mmtkit.hookspecs import hookimpl
 from mmtkit.messages import Content
@@ -27,11 +28,19 @@ _DEFAULT_DOMAINS = ["tiktok.com", "tiktokshop.com", "tiktokglobalshop.com", "tik
 _SEPARATORS = re.compile(r"[-_.]")
 
 
+@lru_cache(maxsize=8)
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join("[-_.]?".join(map(re.escape, name)) for name in names))
+
+
 def _lookalike_links(analysis: Analysis, context: PolicyContext) -> Iterator[Finding]:
-    if not analysis.urls:
-        return
     lexicon = default_matcher().lexicon
     names = lexicon.setting(CATEGORY, "platform_names", _DEFAULT_NAMES)
+    # Links are only extracted when a name occurs at all, even split ("tik-tok").
+    if _names_pattern(tuple(names)).search(analysis.normalized.folded) is None:
+        return
+    if not analysis.urls:
+        return
     domains = lexicon.setting(CATEGORY, "platform_domains", _DEFAULT_DOMAINS)
     ranges = []
     for url in analysis.urls:

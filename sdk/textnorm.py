@@ -19,10 +19,11 @@ The steps, in order:
    one or two spaces, dots, dashes, underscores or asterisks are joined (``w h a t s a p p`` →
    ``whatsapp``, ``0 8 1 2`` → ``0812``).
 4. **Leetspeak**: inside a word of at least two letters, digits that stand for letters are
-   replaced (``p4ssw0rd`` → ``password``, ``1d10t`` → ``idiot``), and ``$``, ``!`` or ``@``
-   between letters read as ``s``, ``i`` or ``a`` (``ca$h``, ``rev!ew``, ``wh@tsapp``; not the
-   ``@`` of an address). Numbers, prices, ordinals and codes with a run of digits at either
-   end such as ``rm10``, ``tt200`` or ``10k`` are left alone.
+   replaced (``p4ssw0rd`` → ``password``, ``1d10t`` → ``idiot``), and ``$``, ``!``, ``@`` or
+   ``|`` between letters read as ``s``, ``i``, ``a`` or ``l`` (``ca$h``, ``rev!ew``,
+   ``wh@tsapp``, ``te|egram``; not the ``@`` of an address). Numbers, prices, ordinals and
+   codes with a run of digits at either end such as ``rm10``, ``tt200`` or ``10k`` are left
+   alone.
 
 Everything runs in C-level string operations (``str.translate``, compiled regular
 expressions) plus work proportional to the number of *edits*, so a megabyte of text folds in
@@ -144,19 +145,20 @@ _MAYBE_SPACED = re.compile(r"[ .\-_*·][a-z0-9][ .\-_*·]{1,2}[a-z0-9][ .\-_*·]
 # A word with a digit next to a letter; words with fewer than two letters, digit runs or
 # ordinals (1st, 22nd) are left alone by _unleet_word.
 _LETTERS = re.compile(r"[a-z]")
-# A word leetspeak may be in: letters and digits with "$", "!" or "@" inside ("ca$h",
-# "rev!ew", "wh@tsapp"; not the "@" of an address), or with a digit next to a letter.
+# A word leetspeak may be in: letters and digits with "$", "!", "|" or "@" inside ("ca$h",
+# "rev!ew", "te|egram", "wh@tsapp"; not the "@" of an address), or with a digit next to a
+# letter.
 # Symbols and digits are read in one pass over whole words, so normalising twice changes
 # nothing; other words are not visited at all.
 _LEET_WORD = re.compile(
-    r"(?<![a-z0-9])(?:[a-z0-9]+(?:(?:[$!]|@(?![a-z0-9-]*\.[a-z0-9]))[a-z0-9]+)+"
+    r"(?<![a-z0-9])(?:[a-z0-9]+(?:(?:[$!|]|@(?![a-z0-9-]*\.[a-z0-9]))[a-z0-9]+)+"
     r"|[a-z0-9]*(?:[a-z][013457]|[013457][a-z])[a-z0-9]*)"
 )
-_LEET_CHAR = re.compile(r"[013457$!@]")
+_LEET_CHAR = re.compile(r"[013457$!@|]")
 _MAYBE_LEET = re.compile(  # one leading character class: the engine skips to it in C
-    r"[013457$!@](?:(?<=[a-z][013457])|(?<=[013457])(?=[a-z])|(?<=[a-z0-9][$!@])(?=[a-z0-9]))"
+    r"[013457$!@|](?:(?<=[a-z][013457])|(?<=[013457])(?=[a-z])|(?<=[a-z0-9][$!@|])(?=[a-z0-9]))"
 )
-_LEET = str.maketrans("013457$!@", "oieastsia")
+_LEET = str.maketrans("013457$!@|", "oieastsial")
 _EDGE_DIGIT_RUN = re.compile(r"^[0-9]{2,}|[0-9]{2,}$")
 _SPACE_RUN = re.compile(r"[ \t]{2,}|\t")
 _ORDINAL = re.compile(r"[0-9]+(?:st|nd|rd|th)")
@@ -308,7 +310,8 @@ def _may_be_leet(text: str) -> bool:
     """A digit that leetspeak uses next to a letter, or a symbol inside a word: the only
     places :data:`_LEET_WORD` can change anything."""
     if not ("0" in text or "1" in text or "3" in text or "4" in text or "5" in text
-            or "7" in text or "$" in text or "!" in text or "@" in text):  # C searches first
+            or "7" in text or "$" in text or "!" in text or "@" in text
+            or "|" in text):  # C searches first
         return False
     return _MAYBE_LEET.search(text) is not None
 

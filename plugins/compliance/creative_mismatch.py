@@ -37,7 +37,7 @@ _EXTRA_REACH = 30
 # A business introducing itself: "this is X", "welcome to X", "from X", "ng X", "de X"...
 _INTRO = re.compile(
     r"(?:\b(?i:this is|welcome to|reaching out to|contacting|messaging|from|at|with|ng|dari|"
-    r"daripada|từ|bên|de|do|da|del|of|by|ini|aqui é|somos|kami)\s+|จาก|ร้าน)"
+    r"daripada|từ|bên em là|shop là|bên|de|do|da|del|of|by|ini|aqui é|somos|kami)\s+|จาก|ร้าน)"
     r"((?:[A-Z][\w'&\-]*|[A-Z]{2,})(?:\s+(?:[A-Z][\w'&\-]*|&)){0,3})"
 )
 _NAME = r"(?:[A-Z][\w'&\-]*|[A-Z]{2,})(?:\s+(?:[A-Z][\w'&\-]*|&)){0,3}"
@@ -59,6 +59,9 @@ _OTHER_NAME = re.compile(
     r"(?<![\w'])(?:[A-Z][\w'&\-]*(?:\s+[A-Z][\w'&\-]*){1,3}|[A-Z][a-z]+[A-Z]\w*)"
 )
 _CAMEL = re.compile(r"[a-z][A-Z]")
+# A CamelCase name in the possessive is a brand's product ("BrewMaster's kit"); ordinary
+# capitalised words in the possessive are not ("Mother's Day", "New Year's").
+_POSSESSIVE_NAME = re.compile(r"(?<![\w'])([A-Z][a-z]+[A-Z]\w*)['\u2019]s\b")
 _TOKEN = re.compile(r"[a-z0-9]+")
 _WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _NOT_NAMES = frozenset({"tiktok", "tiktok shop", "whatsapp", "messenger", "instagram", "facebook"})
@@ -94,6 +97,7 @@ _NOT_ITEMS = frozenset({
     "gratuita", "mien", "phi", "libreng", "walang", "bayad", "nang", "mga", "order", "orders",
 })
 _ITEM_WORD = re.compile(r"[a-z]{3,}")
+_FREE_COMPOUND = re.compile(r"(?<![a-z])free(ship|shipping|ongkir|delivery|postage|gift)(?![a-z])")
 _ITEM_REACH = 60
 _FREE_SAID_REACH = 20
 
@@ -109,6 +113,7 @@ def _free_items(offer: str) -> tuple[str, ...]:
         before = _ITEM_WORD.findall(text[max(0, start - 24) : start])[-1:]
         after = _ITEM_WORD.findall(text[end : end + 24])[:2]
         items += [w for w in before + after if w not in _NOT_ITEMS]
+    items += _FREE_COMPOUND.findall(text)  # "freeship", "freeongkir": one word
     return tuple(dict.fromkeys(items))
 
 
@@ -225,9 +230,15 @@ def _brand(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
     brand = _brand_key(ad.brand)
     folded = analysis.text
     original = analysis.normalized.original
-    # Another brand by name ("we only have the Happy Paws brand"), even beside the ad's.
+    # Another brand by name ("we only have the Happy Paws brand", "BrewMaster's cold brew
+    # kit"), even beside the ad's.
     for match in _CALLED_BRAND.finditer(original):
         key = _other_brand(match.group(1) or match.group(2), brand)
+        if key is not None and (start := folded.find(key)) >= 0:
+            yield CHECK.finding("brand", [(start, start + len(key))])
+            return
+    for match in _POSSESSIVE_NAME.finditer(original):
+        key = _other_brand(match.group(1), brand)
         if key is not None and (start := folded.find(key)) >= 0:
             yield CHECK.finding("brand", [(start, start + len(key))])
             return

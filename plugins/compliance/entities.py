@@ -56,7 +56,7 @@ _TLD = (
     r"tech|dev|ai|gg|pw|cam|mobi|world|today|space|website|cyou|sbs|lol|buzz|monster|quest|"
     r"bond|cfd|cloud|digital|email|finance|money|cash|loan|loans|games|casino|poker|promo|"
     r"deals|gift|gifts|delivery|express|center|services|network|fyi|rest|host|run|life|"
-    r"love|tips|wiki|news|blog|media|social|chat|zone|work|market|ltd|inc|gov|edu)"
+    r"love|tips|wiki|news|blog|media|social|chat|zone|work|market|ltd|inc|gov|edu|gy|do|li|vc)"
 )
 _URL = re.compile(
     rf"(?:https?://|www\.)[^\s<>\"']{{1,2000}}"
@@ -66,6 +66,9 @@ _URL = re.compile(
 _EMAIL = re.compile(
     rf"(?<![a-z0-9._%+\-])(?>[a-z0-9._%+\-]{{1,64}}){_AT}{_LABEL}(?:{_DOT}{_LABEL}){{0,4}}{_DOT}"
     rf"[a-z]{{2,12}}(?![a-z0-9])"
+    # "name @ gmail , com": a spaced "@" and a comma for the last dot, before a known domain
+    rf"|(?<![a-z0-9._%+\-])(?>[a-z0-9._%+\-]{{1,64}}) ?@ ?{_LABEL}(?:{_DOT}{_LABEL}){{0,4}}"
+    rf" ?, ?{_TLD}(?![a-z0-9])"
 )
 # Pre-checks that start with a literal or a rare character class, so the regex engine skips
 # through ordinary text in C; the full patterns run only when these hit.
@@ -153,10 +156,10 @@ def _literal_urls(text: str) -> list[Found]:
     return found
 
 
-# A link with spaces around its dots, "bit . ly/x1": only with a path, since "ok . me too"
-# is just loose typing.
+# A link with spaces around its dots, "bit . ly/x1", "tinyurl . com / x1": only with a path,
+# since "ok . me too" is just loose typing.
 _SPACED_URL = re.compile(
-    rf"(?<![a-z0-9@.\-]){_LABEL}(?: ?\. ?{_LABEL}){{0,4}} \. ?{_TLD}/[^\s<>\"']{{1,2000}}"
+    rf"(?<![a-z0-9@.\-]){_LABEL}(?: ?\. ?{_LABEL}){{0,4}} \. ?{_TLD} ?/ ?[^\s<>\"']{{1,2000}}"
 )
 
 

@@ -30,6 +30,8 @@ MAT_40 = AdCreative(brand="FitNest", offer="Yoga mat 40% off", price=29.9, curre
                     free=False)
 SOFA = AdCreative(brand="UrbanLoft", offer="Sofa bed $499 with free delivery", price=499,
                   currency="USD", free=False)
+COFFEE = AdCreative(brand="Cà Phê Mộc", offer="Combo 3 gói cà phê 99K freeship", price=99000,
+                    currency="VND", free=False)
 TOWELS = AdCreative(brand="Doce Lar", offer="Kit toalhas R$ 79,90 com frete grátis", price=79.9,
                     currency="BRL", free=False)
 
@@ -69,6 +71,12 @@ def test_own_number_is_not_a_diversion_on_whatsapp_or_messenger(check: Check, ch
         ("The sofa bed is $499 and delivery is free. Cushions are $40 if you want them.", SOFA,
          False),
         ("$499, delivery free of charge, and the cushion set is $40 extra.", SOFA, True),
+        ("Dạ combo 3 gói 99K nhưng phí ship 30K chị thanh toán thêm nha", COFFEE, True),
+        ("Dạ combo 3 gói 99K freeship ạ, chị lấy mấy combo?", COFFEE, False),
+        ("Dạ bên em là Cà Phê Núi Xanh ạ, combo 3 gói 99K nha", COFFEE, True),  # another shop
+        ("Dạ bên em là Cà Phê Mộc ạ, combo 3 gói 99K nha", COFFEE, False),
+        ("Thanks for your interest in ZenMove's yoga mat! $29.90 with 40% off.", MAT_40, True),
+        ("Happy Mother's Day! The FitNest mat is $29.90 with 40% off.", MAT_40, False),
         ("Yes, $499 with free delivery, it arrives Tuesday.", SOFA, False),
         ("$80 is what we charge, on top of the $499, to bring the sofa bed with a long-distance "
          "delivery.", SOFA, True),

@@ -27,6 +27,8 @@ def _folded(text: str) -> str:
         ("rm 10 (.) x", []),
         ("cek di bit . ly/resi-apk ya", ["bit . ly/resi-apk"]),  # spaced dots, with a path
         ("ok . me too", []),
+        ("h t t p s : / / tinyurl . com / vip-apk", ["tinyurl . com / vip-apk"]),
+        ("track it: rb.gy/spx-trk", ["rb.gy/spx-trk"]),
     ],
 )
 def test_urls(text: str, expected: list[str]) -> None:
@@ -39,6 +41,7 @@ def test_urls(text: str, expected: list[str]) -> None:
         ("write to sales.team@shop.co.id today", ["sales.team@shop.co.id"]),
         ("orders[at]myshop[dot]net", ["orders[at]myshop[dot]net"]),
         ("meet me at the mall", []),
+        ("email it to orders.bloomie @ gmail , com", ["orders.bloomie @ gmail , com"]),
     ],
 )
 def test_emails(text: str, expected: list[str]) -> None:

@@ -43,6 +43,7 @@ def _original_of(text: str, pattern: str) -> str:
         ("pay  by\ttransfer", "pay by transfer", "pay  by\ttransfer"),
         ("ca$h only", "cash", "ca$h"),
         ("leave a rev!ew", "review", "rev!ew"),
+        ("ping me on te|egram", "telegram", "te|egram"),
         ("chat on wh@tsapp", "whatsapp", "wh@tsapp"),
     ],
 )

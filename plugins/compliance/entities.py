@@ -396,8 +396,8 @@ def money(text: str) -> list[Money]:
             found.append(Money(before_match.start(), mult.end() if mult else end, value * factor,
                                before_match.group(1)))
             continue
-        if start > 0 and text[start - 1].isalnum():
-            continue
+        if start > 0 and text[start - 1].isalnum() and text[start - 1] < "\u0e00":
+            continue  # "farm10" is not an amount; Thai glues numbers to words: "3แท่ง387บาท"
         after_match = _SUFFIX.match(text, end)
         if after_match is None:
             continue

@@ -77,6 +77,8 @@ def test_phone_numbers(text: str, found: bool) -> None:
         ("599 pesos", [599.0]),
         ("800 บาท", [800.0]),
         ("Bali 3D2N for two, farm 10", []),
+        ("ลิปทินท์3แท่ง387บาทค่ะ", [387.0]),  # Thai glues numbers to words
+        ("farm10 baht", []),
     ],
 )
 def test_money(text: str, amounts: list[float]) -> None:

@@ -162,6 +162,14 @@ _LEET = str.maketrans("013457$!@|", "oieastsial")
 _EDGE_DIGIT_RUN = re.compile(r"^[0-9]{2,}|[0-9]{2,}$")
 _SPACE_RUN = re.compile(r"[ \t]{2,}|\t")
 _ORDINAL = re.compile(r"[0-9]+(?:st|nd|rd|th)")
+# A number glued to its unit is a quantity, not leetspeak: "5kg", "3xl", "7days", "5star"
+# (while "0tp" and "1nstagram" are read as words).
+_QUANTITY = re.compile(
+    r"[0-9]+(?:kg|gr|g|mg|ml|l|cm|mm|m|km|pcs|pc|xl|xxl|xxxl|xs|gb|mb|tb|mah|w|kw|v|hz|oz|lb|"
+    r"lbs|ft|pm|am|h|hr|hrs|min|mins|sec|secs|s|d|day|days|star|stars|night|nights|pack|packs|"
+    r"set|sets|box|boxes|yo|y|yr|yrs|year|years|month|months|week|weeks|hari|bulan|tahun|ngay|"
+    r"thang|dias|anos|meses|semanas|sao|bintang|estrelas|estrellas)"
+)
 
 
 @frozen
@@ -322,7 +330,8 @@ def _unleet_word(match: re.Match[str]) -> str:
     # ("rm10", "tt200", "10k", "us$10"), or an ordinal. Inside a word a run is leetspeak
     # ("1d10t").
     if (_LEET_CHAR.search(word) is None or _EDGE_DIGIT_RUN.search(word)
-            or _ORDINAL.fullmatch(word) or len(_LETTERS.findall(word)) < 2):
+            or _ORDINAL.fullmatch(word) or _QUANTITY.fullmatch(word)
+            or len(_LETTERS.findall(word)) < 2):
         return word
     return word.translate(_LEET)
 

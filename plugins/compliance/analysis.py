@@ -34,11 +34,19 @@ NEGATION = "negation"
 ``không``, ``ไม่``...), for rules that mark a concept ``negatable``."""
 
 NEGATION_NEAR = "negation_near"
-"""Cues that cancel only a term starting at most one word after them (English "no": "no
-joining fee", but not "no problem, send me the code"), and only a charge: "no X" says there
-is no X, which answers "is there a fee?" but not "does the message ask about X?" ("confirm
-you have no criminal record" still asks)."""
-NEAR_NEGATABLE = frozenset({"fee", "pay", "extra_charge"})
+"""Cues that cancel only a term right after them (English "no": "no joining fee", "no vapes",
+but not "no problem, send me the code"), and only a charge or goods: "no X" says there is no
+X, which answers "is there a fee?" or "is this sold here?" but not "does the message ask
+about X?" ("confirm you have no criminal record" still asks)."""
+NEAR_NEGATABLE: dict[str, int] = {
+    # a charge, with one word between: "no joining fee", "no hidden charges"
+    "fee": 1, "pay": 1, "extra_charge": 1,
+    # goods, right after it: "no vapes", "no apk needed", "no replicas" (but "no
+    # prescription xanax" still sells xanax)
+    "drug": 0, "weapon": 0, "gambling": 0, "replica": 0, "counterfeit": 0, "installer": 0,
+    "banned_goods": 0, "piracy": 0,
+}
+"""Concepts a near cue cancels, and how many words may stand between the cue and them."""
 _NEAR_REACH = 16  # "no" + one word of up to 14 letters + spaces
 
 _NEGATION_REACH = 80
@@ -159,9 +167,10 @@ class Analysis:
 
     def negated(self, hit: Range, concept: str | None = None) -> bool:
         """A negation cue shortly before ``hit`` in the same clause (``please never share``);
-        for the charge concepts (:data:`NEAR_NEGATABLE`) also a near cue right before it
-        ("no joining fee")."""
-        if concept in NEAR_NEGATABLE and self._near_negated(hit[0]):
+        for the concepts of :data:`NEAR_NEGATABLE` also a near cue right before it ("no
+        joining fee", "no vapes")."""
+        words = NEAR_NEGATABLE.get(concept) if concept is not None else None
+        if words is not None and self._near_negated(hit[0], words):
             return True
         cues = self.hits.get(NEGATION)
         if not cues:
@@ -182,11 +191,15 @@ class Analysis:
         self._negated[start] = answer
         return answer
 
-    def _near_negated(self, start: int) -> bool:
+    def _near_negated(self, start: int, words: int) -> bool:
         cues = self.hits.get(NEGATION_NEAR)
-        return bool(cues) and any(
-            s < start and start - end <= _NEAR_REACH and _is_near_gap(self.text[end:start])
-            for s, end in cues  # type: ignore[union-attr]
+        if not cues:
+            return False
+        text = self.text
+        return any(
+            s < start and start - end <= _NEAR_REACH
+            and (text[end:start] == " " or (words > 0 and _is_near_gap(text[end:start])))
+            for s, end in cues
         )
 
     def spans(self, ranges: Iterable[Range]) -> tuple[Span, ...]:

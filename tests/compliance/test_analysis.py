@@ -115,3 +115,9 @@ def test_a_bare_no_cancels_a_charge_one_word_after_it() -> None:
 def test_a_bare_no_does_not_cancel_what_is_asked_about(check: Check) -> None:
     text = "Before we ship, please confirm you have no criminal record and your year of birth."
     assert "sensitive_data_request" in check(text).categories
+
+
+def test_a_bare_no_cancels_goods_only_right_after_it(check: Check) -> None:
+    clean = check("No vapes, no replicas: only the real thing.")
+    assert "prohibited_product" not in clean.categories
+    assert "prohibited_product" in check("No prescription xanax, DM me for the price.").categories

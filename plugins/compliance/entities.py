@@ -66,8 +66,10 @@ _URL = re.compile(
 _EMAIL = re.compile(
     rf"(?<![a-z0-9._%+\-])(?>[a-z0-9._%+\-]{{1,64}}){_AT}{_LABEL}(?:{_DOT}{_LABEL}){{0,4}}{_DOT}"
     rf"[a-z]{{2,12}}(?![a-z0-9])"
-    # "name @ gmail , com": a spaced "@" and a comma for the last dot, before a known domain
-    rf"|(?<![a-z0-9._%+\-])(?>[a-z0-9._%+\-]{{1,64}}) ?@ ?{_LABEL}(?:{_DOT}{_LABEL}){{0,4}}"
+)
+# "name @ gmail , com": a spaced "@" and a comma for the last dot, before a known domain.
+_SPACED_EMAIL = re.compile(
+    rf"(?<![a-z0-9._%+\-])(?>[a-z0-9._%+\-]{{1,64}}) ?@ ?{_LABEL}(?:{_DOT}{_LABEL}){{0,4}}"
     rf" ?, ?{_TLD}(?![a-z0-9])"
 )
 # Pre-checks that start with a literal or a rare character class, so the regex engine skips
@@ -186,7 +188,12 @@ def emails(text: str) -> list[Found]:
     written_at = "[at]" in text or "(at)" in text or " at " in text or " arroba " in text
     if "@" not in text and not (written_at and _may_have_domain(text)):
         return []
-    return [Found(m.start(), m.end(), m.group()) for m in _EMAIL.finditer(text)]
+    found = [Found(m.start(), m.end(), m.group()) for m in _EMAIL.finditer(text)]
+    if "@" in text and "," in text:
+        found += [Found(m.start(), m.end(), m.group()) for m in _SPACED_EMAIL.finditer(text)
+                  if not any(f.start <= m.start() < f.end for f in found)]
+        found.sort(key=lambda f: f.start)
+    return found
 
 
 def handles(text: str) -> list[Found]:

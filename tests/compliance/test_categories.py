@@ -153,3 +153,8 @@ def test_passes_clean_messages(check: Check, text: str) -> None:
 def test_links_that_borrow_the_platform_name(check: Check, text: str, flagged: bool) -> None:
     rules = {v.rule_id for v in check(text, channel="whatsapp").violations}
     assert ("brand_impersonation.lookalike_link" in rules) is flagged
+
+
+def test_a_negated_threat_is_not_a_threat(check: Check) -> None:
+    text = "Kak, kami tidak akan melaporkan kakak sebagai penipu, refund tetap kami proses ya."
+    assert not check(text).categories & {"harassment", "review_manipulation"}

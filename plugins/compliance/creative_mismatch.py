@@ -37,7 +37,8 @@ _EXTRA_REACH = 30
 # A business introducing itself: "this is X", "welcome to X", "from X", "ng X", "de X"...
 _INTRO = re.compile(
     r"(?:\b(?i:this is|welcome to|reaching out to|contacting|messaging|from|at|with|ng|dari|"
-    r"daripada|từ|bên em là|shop là|bên|de|do|da|del|of|by|ini|aqui é|somos|kami)\s+|จาก|ร้าน)"
+    r"daripada|từ|bên em là|shop là|bên|de|do|da|del|of|by|ini|di sini|sini|aqui é|somos|kami)"
+    r"\s+|จาก|ร้าน)"
     r"((?:[A-Z][\w'&\-]*|[A-Z]{2,})(?:\s+(?:[A-Z][\w'&\-]*|&)){0,3})"
 )
 _NAME = r"(?:[A-Z][\w'&\-]*|[A-Z]{2,})(?:\s+(?:[A-Z][\w'&\-]*|&)){0,3}"
@@ -78,12 +79,23 @@ def _unnegated(analysis: Analysis, concepts: tuple[str, ...]) -> list[Range]:
 def _paid_after_free(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
     if not ad.free:
         return
-    ranges = [(m.start, m.end) for m in analysis.money]
-    ranges += _unnegated(analysis, ("pay", "fee"))
+    amounts = [(m.start, m.end) for m in analysis.money]
+    charges = _unnegated(analysis, ("pay", "fee"))
     # "free" words sit inside "miễn phí"/"free of charge": a fee word inside a free word is
     # the free word itself, not a charge.
     free_words = analysis.hits.get("free_word", [])
-    ranges = [r for r in ranges if not any(f[0] <= r[0] and r[1] <= f[1] for f in free_words)]
+    amounts = [r for r in amounts if not any(f[0] <= r[0] and r[1] <= f[1] for f in free_words)]
+    charges = [r for r in charges if not any(f[0] <= r[0] and r[1] <= f[1] for f in free_words)]
+    if amounts and _unnegated(analysis, ("free_word",)):
+        # The message itself says the offer is free: an amount may price something else
+        # ("the screen protector is free; the repair is $45"). It counts beside a charge
+        # word ("free, just pay $5 shipping") or beside the free thing not called free.
+        items = _free_items(ad.offer) if ad.offer else ()
+        unfree = set(_near_unfree_mentions(analysis, items, amounts)) if items else set()
+        amounts = [r for r in amounts if r in unfree or any(
+            abs(r[0] - c[1]) <= _CHARGE_REACH or abs(c[0] - r[1]) <= _CHARGE_REACH
+            for c in charges)]
+    ranges = sorted(set(amounts + charges))
     if ranges:
         yield CHECK.finding("paid_after_free", ranges)
 
@@ -100,6 +112,7 @@ _ITEM_WORD = re.compile(r"[a-z]{3,}")
 _FREE_COMPOUND = re.compile(r"(?<![a-z])free(ship|shipping|ongkir|delivery|postage|gift)(?![a-z])")
 _ITEM_REACH = 60
 _FREE_SAID_REACH = 20
+_CHARGE_REACH = 40
 
 
 @lru_cache(maxsize=256)
@@ -123,19 +136,27 @@ def _free_part_charged(analysis: Analysis, ad: AdCreative, others: list[Money]) 
     items = _free_items(ad.offer) if ad.offer and others else ()
     if not items:
         return []
+    return _near_unfree_mentions(analysis, items, [(m.start, m.end) for m in others],
+                                 same_sentence=True)
+
+
+def _near_unfree_mentions(analysis: Analysis, items: tuple[str, ...], charges: list[Range],
+                          *, same_sentence: bool = False) -> list[Range]:
+    """The charges close to a mention of a free item that the message does not itself call
+    free ("delivery is free" keeps that part of the promise)."""
     folded = analysis.normalized.folded
     free_words = analysis.hits.get("free_word", ())
-    sentence = analysis.unit
+    unit = analysis.unit
     near: list[Range] = []
     for item in items:
         for match in re.finditer(rf"(?<![a-z]){item}", folded):
-            at = match.start()
-            if any(abs(f[0] - at) <= _FREE_SAID_REACH for f in free_words):
+            at, end = match.start(), match.end()
+            if any(abs(f[0] - at) <= _FREE_SAID_REACH
+                   and unit("sentence", f[0]) == unit("sentence", at) for f in free_words):
                 continue  # "delivery is free": the message keeps that part of the promise
-            near += [(m.start, m.end) for m in others
-                     if (abs(m.start - match.end()) <= _ITEM_REACH
-                         or abs(at - m.end) <= _ITEM_REACH)
-                     and sentence("sentence", m.start) == sentence("sentence", at)]
+            near += [(s, e) for s, e in charges
+                     if (abs(s - end) <= _ITEM_REACH or abs(at - e) <= _ITEM_REACH)
+                     and (not same_sentence or unit("sentence", s) == unit("sentence", at))]
     return sorted(set(near))
 
 

@@ -67,6 +67,15 @@ _EMAIL = re.compile(
     rf"(?<![a-z0-9._%+\-])(?>[a-z0-9._%+\-]{{1,64}}){_AT}{_LABEL}(?:{_DOT}{_LABEL}){{0,4}}{_DOT}"
     rf"[a-z]{{2,12}}(?![a-z0-9])"
 )
+# "name at gmail", "name@yahoo": a mailbox at a well-known provider needs no domain ending.
+_PROVIDERS = ("gmail", "yahoo", "hotmail", "outlook", "icloud", "ymail", "protonmail")
+# With a written "at", the name must look like one ("care.lunaloft", "shop_88"), not a word
+# ("write to me at gmail").
+_PROVIDER_EMAIL = re.compile(
+    r"(?<![a-z0-9._%+\-])(?:(?>[a-z0-9._%+\-]{1,64}) ?@ ?"
+    r"|(?>[a-z0-9%+\-]*[._0-9][a-z0-9._%+\-]*)(?: at | ?\[at\] ?| ?\(at\) ?))"
+    rf"(?:{'|'.join(_PROVIDERS)})(?![a-z0-9.])"
+)
 # "name @ gmail , com": a spaced "@" and a comma for the last dot, before a known domain.
 _SPACED_EMAIL = re.compile(
     rf"(?<![a-z0-9._%+\-])(?>[a-z0-9._%+\-]{{1,64}}) ?@ ?{_LABEL}(?:{_DOT}{_LABEL}){{0,4}}"
@@ -93,7 +102,10 @@ _DIGITS = re.compile(r"[0-9][0-9 ().\-]{6,22}[0-9]")
 _NUMBER = re.compile(
     r"[0-9]{1,3}(?:[.,][0-9]{3}){1,4}(?:[.,][0-9]{1,2})?|[0-9]{1,9}(?:[.,][0-9]{1,2})?"
 )
-_EXTENSION = re.compile(r"\.(?:apk|xapk|exe|scr|msi|bat|cmd|vbs|jar|ps1|dmg|pkg|ipa)(?![a-z0-9])")
+# Installers and scripts, and the iOS configuration profiles that install one unseen.
+_EXTENSION = re.compile(
+    r"\.(?:apk|xapk|exe|scr|msi|bat|cmd|vbs|jar|ps1|dmg|pkg|ipa|mobileconfig)(?![a-z0-9])"
+)
 _HANDLE = re.compile(r"(?<![a-z0-9._%+\-])@[a-z0-9_][a-z0-9_.]{2,30}")
 # Words that say a digit group is an order, parcel, invoice or ticket reference, right
 # before it (a label, then at most "no.", "id", "is", "#" or ":"), in the served languages.
@@ -186,12 +198,19 @@ def urls(text: str) -> list[Found]:
 
 def emails(text: str) -> list[Found]:
     written_at = "[at]" in text or "(at)" in text or " at " in text or " arroba " in text
-    if "@" not in text and not (written_at and _may_have_domain(text)):
+    if "@" not in text and not (written_at and (
+            _may_have_domain(text) or any(provider in text for provider in _PROVIDERS))):
         return []
     found = [Found(m.start(), m.end(), m.group()) for m in _EMAIL.finditer(text)]
+    extra: list[re.Pattern[str]] = []
     if "@" in text and "," in text:
-        found += [Found(m.start(), m.end(), m.group()) for m in _SPACED_EMAIL.finditer(text)
+        extra.append(_SPACED_EMAIL)
+    if any(provider in text for provider in _PROVIDERS):
+        extra.append(_PROVIDER_EMAIL)
+    for pattern in extra:
+        found += [Found(m.start(), m.end(), m.group()) for m in pattern.finditer(text)
                   if not any(f.start <= m.start() < f.end for f in found)]
+    if extra:
         found.sort(key=lambda f: f.start)
     return found
 

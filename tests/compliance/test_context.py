@@ -30,6 +30,10 @@ MAT_40 = AdCreative(brand="FitNest", offer="Yoga mat 40% off", price=29.9, curre
                     free=False)
 SOFA = AdCreative(brand="UrbanLoft", offer="Sofa bed $499 with free delivery", price=499,
                   currency="USD", free=False)
+PROTECTOR = AdCreative(brand="PhoneFix", offer="Free screen protector with any repair",
+                       free=True)
+SHADES = AdCreative(brand="SnapShade", offer="Kacamata hitam diskon 50% jadi Rp79.000",
+                    price=79000, currency="IDR", free=False)
 COFFEE = AdCreative(brand="Cà Phê Mộc", offer="Combo 3 gói cà phê 99K freeship", price=99000,
                     currency="VND", free=False)
 TOWELS = AdCreative(brand="Doce Lar", offer="Kit toalhas R$ 79,90 com frete grátis", price=79.9,
@@ -77,6 +81,12 @@ def test_own_number_is_not_a_diversion_on_whatsapp_or_messenger(check: Check, ch
         ("Dạ bên em là Cà Phê Mộc ạ, combo 3 gói 99K nha", COFFEE, False),
         ("Thanks for your interest in ZenMove's yoga mat! $29.90 with 40% off.", MAT_40, True),
         ("Happy Mother's Day! The FitNest mat is $29.90 with 40% off.", MAT_40, False),
+        # The message keeps the free part and prices something else, or charges for it.
+        ("The screen protector is free with your repair. The repair itself is $45.", PROTECTOR,
+         False),
+        ("Here's your free screen protector, just pay $5 shipping.", PROTECTOR, True),
+        ("Your free protector is ready! The screen protector costs $8 to fit.", PROTECTOR, True),
+        ("Halo kak, di sini Optik Jaya! Kacamata hitam kami juga Rp79.000 lho.", SHADES, True),
         ("Yes, $499 with free delivery, it arrives Tuesday.", SOFA, False),
         ("$80 is what we charge, on top of the $499, to bring the sofa bed with a long-distance "
          "delivery.", SOFA, True),

@@ -42,6 +42,8 @@ def test_urls(text: str, expected: list[str]) -> None:
         ("orders[at]myshop[dot]net", ["orders[at]myshop[dot]net"]),
         ("meet me at the mall", []),
         ("email it to orders.bloomie @ gmail , com", ["orders.bloomie @ gmail , com"]),
+        ("send it to care.lunaloft at gmail, thanks", ["care.lunaloft at gmail"]),
+        ("write to me at gmail", []),  # a word, not a mailbox
     ],
 )
 def test_emails(text: str, expected: list[str]) -> None:

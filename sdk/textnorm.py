@@ -52,8 +52,8 @@ _ZERO_WIDTH = "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200
 _LATIN_MARK_RANGES = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF),
                       (0xFE20, 0xFE2F))
 
-# Letters without a decomposition that people read as plain Latin letters, and the Cyrillic
-# and Greek look-alikes most used to dodge filters (after case folding).
+# Letters without a decomposition that people read as plain Latin letters, the Cyrillic and
+# Greek look-alikes most used to dodge filters (after case folding), and curly quotes.
 _LOOKALIKES = {  # written as escapes: the characters themselves look like Latin ones
     "\u0111": "d", "\u00f0": "d", "\u00f8": "o", "\u0142": "l", "\u0131": "i", "\u0127": "h",
     "\u0167": "t", "\u0180": "b", "\u0430": "a", "\u0432": "b", "\u0435": "e", "\u0451": "e",
@@ -64,6 +64,9 @@ _LOOKALIKES = {  # written as escapes: the characters themselves look like Latin
     "\u0461": "w", "\u04cf": "l", "\u03b1": "a", "\u03b2": "b", "\u03b5": "e", "\u03b7": "n",
     "\u03b9": "i", "\u03ba": "k", "\u03bd": "v", "\u03bf": "o", "\u03c1": "p", "\u03c4": "t",
     "\u03c5": "u", "\u03c7": "x", "\u03c9": "w",
+    # typographic quotes and apostrophes read as the plain ones ("it’s", “massager”)
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
 }
 
 

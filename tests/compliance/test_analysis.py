@@ -18,11 +18,13 @@ REFERENCE_SENTENCE_END = re.compile(
     "[.!?\u3002\uff01\uff1f]+(?=\\s|$)|[!?\\n;]+|\\s[-\u2013\u2014]\\s|[()\\[\\]]"
 )
 REFERENCE_CLAUSE_END = re.compile(
-    "[.!?\u3002\uff01\uff1f]+(?=\\s|$)|[!?\\n;,:]+|\\s[-\u2013\u2014]\\s|[()\\[\\]\u2013\u2014]"
+    "[.!?\u3002\uff01\uff1f]+(?=\\s|$)|[!?\\n;,:]+|\\s[-\u2013\u2014]\\s"
+    "|[()\\[\\]\u2013\u2014\u2600-\u27bf\U0001f300-\U0001faff]"
     "|(?<=[\u0e00-\u0e7f]) +(?=[\u0e00-\u0e7f])"
 )
 _PIECES = st.sampled_from(
-    [*"ab .!?;,:-\u2013\u2014()[]\n\t\u3002\uff01\uff1f", "ก", "ข", "  ", "...", " - "]
+    [*"ab .!?;,:-\u2013\u2014()[]\n\t\u3002\uff01\uff1f", "ก", "ข", "  ", "...", " - ",
+     "\U0001f605", "\u2764", "\ufe0f"]
 )
 
 
@@ -121,3 +123,10 @@ def test_a_bare_no_cancels_goods_only_right_after_it(check: Check) -> None:
     clean = check("No vapes, no replicas: only the real thing.")
     assert "prohibited_product" not in clean.categories
     assert "prohibited_product" in check("No prescription xanax, DM me for the price.").categories
+
+
+def test_an_emoji_ends_a_clause(check: Check) -> None:
+    # Chat uses emoji as punctuation: the "isn't" before it does not negate what follows.
+    text = ("Our tracker isn't on Play Store yet \U0001f605 get it from rb.gy/trk-apk and tick "
+            "'Install unknown apps'.")
+    assert "malware.unsafe_install" in {v.rule_id for v in check(text).violations}

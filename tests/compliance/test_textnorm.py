@@ -46,6 +46,7 @@ def _original_of(text: str, pattern: str) -> str:
         ("ping me on te|egram", "telegram", "te|egram"),
         ("chat on wh@tsapp", "whatsapp", "wh@tsapp"),
         ("send the 0tp code", "otp", "0tp"),  # a leading digit that is not a quantity
+        ("we don\u2019t share it", "don't", "don\u2019t"),  # curly quotes read as plain ones
     ],
 )
 def test_folds_evasions_and_maps_back_to_what_was_typed(

@@ -165,6 +165,8 @@ _LEET = str.maketrans("013457$!@|", "oieastsial")
 _EDGE_DIGIT_RUN = re.compile(r"^[0-9]{2,}|[0-9]{2,}$")
 _SPACE_RUN = re.compile(r"[ \t]{2,}|\t")
 _ORDINAL = re.compile(r"[0-9]+(?:st|nd|rd|th)")
+# A currency glued to its amount: "rm4", "rp5", "us5", "php3".
+_PRICE = re.compile(r"(?:rm|rp|us|usd|php|idr|myr|thb|vnd|sgd|brl|mxn|eur|p|r|s)[0-9]+")
 # A number glued to its unit is a quantity, not leetspeak: "5kg", "3xl", "7days", "5star"
 # (while "0tp" and "1nstagram" are read as words).
 _QUANTITY = re.compile(
@@ -334,8 +336,11 @@ def _unleet_word(match: re.Match[str]) -> str:
     # ("1d10t").
     if (_LEET_CHAR.search(word) is None or _EDGE_DIGIT_RUN.search(word)
             or _ORDINAL.fullmatch(word) or _QUANTITY.fullmatch(word)
-            or len(_LETTERS.findall(word)) < 2):
+            or _PRICE.fullmatch(word) or len(_LETTERS.findall(word)) < 2):
         return word
+    end, text = match.end(), match.string
+    if end + 1 < len(text) and text[end] in ".," and text[end + 1].isdigit():
+        return word  # the whole part of a decimal number: "rm4.50", "p3,500"
     return word.translate(_LEET)
 
 

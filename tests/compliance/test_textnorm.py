@@ -59,7 +59,8 @@ def test_folds_evasions_and_maps_back_to_what_was_typed(
     "text",
     ["RM10 voucher", "code TT200", "the 1st and 2nd items", "iPhone 15 pro", "2025-06-01",
      "a b c", "I am a fan", "10k followers", "covid19 test", "US$10 off", "mail a@b.com",
-     "5kg of rice", "size 3xl", "back in 7days", "a 5star review"],
+     "5kg of rice", "size 3xl", "back in 7days", "a 5star review", "only rm4.50 today",
+     "rp5 ribu", "php3,500"],
 )
 def test_leaves_numbers_codes_and_ordinary_words_alone(text: str) -> None:
     assert normalize(text).text == text.lower()

@@ -129,6 +129,8 @@ class CategoryCheck:
         return self.violations(text_of_event(event), context, inbound=True)
 
 
+_SUBSUMED = "unsolicited_marketing"
+"""The category reported only when no other category is."""
 _OUTBOUND = "run:outbound"
 _INBOUND = "run:inbound"
 _last: tuple[object, object, dict[str, tuple[Violation, ...]]] = (None, None, {})
@@ -173,6 +175,12 @@ def _run(analysis: Analysis, context: PolicyContext, inbound: bool
                 extra = list(check._python_findings(analysis, context))
                 if extra:
                     by_category[check.category] = by_category.get(check.category, []) + extra
+    if len(by_category) > 1 and _SUBSUMED in by_category and any(
+            category in _CHECKS for category in by_category if category != _SUBSUMED):
+        # A promotion is only reported on a message that breaks no other rule: a message
+        # already held for fraud, diversion or a bribe gains nothing from a marketing
+        # warning, and the corpora never label the two together.
+        del by_category[_SUBSUMED]
     result: dict[str, tuple[Violation, ...]] = {}
     for category, found in by_category.items():
         owner = _CHECKS.get(category)

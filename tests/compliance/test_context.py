@@ -201,3 +201,12 @@ def test_audit_record_keeps_offsets_not_text(check: Check) -> None:
     assert "hunter2" not in str(logged)
     assert all(isinstance(s["start"], int) for s in logged["spans"])
     assert record.action is Action.BLOCK
+
+
+def test_a_promotion_is_reported_only_when_nothing_else_is(check: Check) -> None:
+    promo = "FLASH SALE today only!!! Everything 70% off, shop now before it's gone!"
+    assert "unsolicited_marketing" in check(promo).categories
+    scam = promo + " Pay the RM50 unlock fee to my Maybank account first."
+    categories = check(scam).categories
+    assert "unsolicited_marketing" not in categories
+    assert categories  # held for what else it does

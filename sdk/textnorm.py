@@ -64,7 +64,7 @@ _LOOKALIKES = {  # written as escapes: the characters themselves look like Latin
     "\u0461": "w", "\u04cf": "l", "\u03b1": "a", "\u03b2": "b", "\u03b5": "e", "\u03b7": "n",
     "\u03b9": "i", "\u03ba": "k", "\u03bd": "v", "\u03bf": "o", "\u03c1": "p", "\u03c4": "t",
     "\u03c5": "u", "\u03c7": "x", "\u03c9": "w",
-    # typographic quotes and apostrophes read as the plain ones ("it’s", “massager”)
+    # typographic quotes and apostrophes read as the plain ones ("it\u2019s", \u201cmassager\u201d)
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
 }

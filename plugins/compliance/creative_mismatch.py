@@ -95,7 +95,12 @@ def _paid_after_free(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
         amounts = [r for r in amounts if r in unfree or any(
             abs(r[0] - c[1]) <= _CHARGE_REACH or abs(c[0] - r[1]) <= _CHARGE_REACH
             for c in charges)]
-    ranges = sorted(set(amounts + charges))
+    # "Free when you buy frames": a condition the ad did not state.
+    conditions = _unnegated(analysis, ("purchase_condition",))
+    if conditions and ad.offer and "purchase_condition" in default_matcher().analyse(
+            ad.offer).hits:
+        conditions = []  # the ad said so too ("free screen protector with any purchase")
+    ranges = sorted(set(amounts + charges + conditions))
     if ranges:
         yield CHECK.finding("paid_after_free", ranges)
 

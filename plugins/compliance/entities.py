@@ -333,7 +333,7 @@ def phone_numbers(text: str) -> list[Found]:
 _DIGIT_WORDS: dict[str, str] = {
     # English, Tagalog, Spanish, Portuguese
     "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
-    "seven": "7", "eight": "8", "nine": "9",
+    "seven": "7", "eight": "8", "nine": "9", "oh": "0", "hundred": "00",
     "sero": "0", "isa": "1", "dalawa": "2", "tatlo": "3", "apat": "4", "anim": "6",
     "pito": "7", "walo": "8", "siyam": "9",
     "cero": "0", "uno": "1", "dos": "2", "tres": "3", "cuatro": "4", "cinco": "5", "seis": "6",
@@ -349,8 +349,10 @@ _DIGIT_WORDS: dict[str, str] = {
     "ศูนย์": "0", "หนึ่ง": "1", "สอง": "2", "สาม": "3", "สี่": "4", "ห้า": "5", "หก": "6",
     "เจ็ด": "7", "แปด": "8", "เก้า": "9",
 }
-_LATIN_DIGIT_WORDS = "|".join(sorted((w for w in _DIGIT_WORDS if w.isascii()), key=len,
-                                     reverse=True))
+# "double oh", "triple seven": the next digit, two or three times.
+_REPEATS = {"double": 2, "triple": 3, "dobel": 2}
+_LATIN_DIGIT_WORDS = "|".join(sorted([*(w for w in _DIGIT_WORDS if w.isascii()), *_REPEATS],
+                                     key=len, reverse=True))
 _THAI_DIGIT_WORDS = "|".join(w for w in _DIGIT_WORDS if not w.isascii())
 # One token: a spelled digit (Latin words whole, Thai words anywhere) or a group of digits.
 _DIGIT_TOKEN = re.compile(
@@ -374,8 +376,15 @@ def spelled_phone_numbers(text: str) -> list[Found]:
 
     def close() -> None:
         if len(run) >= 2 and not all(m.group()[0].isdigit() for m in run):
-            digits = "".join(_DIGIT_WORDS.get(m.group(), m.group()) for m in run)
-            if _is_phone(digits):
+            digits, times = [], 1
+            for m in run:
+                word = m.group()
+                if word in _REPEATS:
+                    times = _REPEATS[word]
+                    continue
+                digits.append(_DIGIT_WORDS.get(word, word) * times)
+                times = 1
+            if _is_phone("".join(digits)):
                 start, end = run[0].start(), run[-1].end()
                 found.append(Found(start, end, text[start:end]))
 

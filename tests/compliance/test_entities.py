@@ -157,6 +157,8 @@ def test_phone_check_without_phonenumbers_internals(monkeypatch: pytest.MonkeyPa
         ("ligue nove oito sete seis cinco quatro tres dois um",
          "nove oito sete seis cinco quatro tres dois um"),
         ("tawag ka sa sero siyam isa pito 123 4567", "sero siyam isa pito 123 4567"),
+        ("text me on oh-seven-seven double-oh nine-hundred three-two-one",
+         "oh-seven-seven double-oh nine-hundred three-two-one"),
         # spaced digits are joined first
         ("zalo: 0 chín 0 3 1 2 3 4 5 6", "0 chin 03123456"),
     ],

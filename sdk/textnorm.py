@@ -165,6 +165,9 @@ _LEET = str.maketrans("013457$!@|", "oieastsial")
 _EDGE_DIGIT_RUN = re.compile(r"^[0-9]{2,}|[0-9]{2,}$")
 _SPACE_RUN = re.compile(r"[ \t]{2,}|\t")
 _ORDINAL = re.compile(r"[0-9]+(?:st|nd|rd|th)")
+# The decimals after a number's whole part: digits only (which leetspeak never changes, so
+# normalising twice gives the same answer).
+_DECIMALS = re.compile(r"[.,][0-9]+(?![a-z0-9$!@|])")
 # A currency glued to its amount: "rm4", "rp5", "us5", "php3".
 _PRICE = re.compile(r"(?:rm|rp|us|usd|php|idr|myr|thb|vnd|sgd|brl|mxn|eur|p|r|s)[0-9]+")
 # A number glued to its unit is a quantity, not leetspeak: "5kg", "3xl", "7days", "5star"
@@ -338,8 +341,7 @@ def _unleet_word(match: re.Match[str]) -> str:
             or _ORDINAL.fullmatch(word) or _QUANTITY.fullmatch(word)
             or _PRICE.fullmatch(word) or len(_LETTERS.findall(word)) < 2):
         return word
-    end, text = match.end(), match.string
-    if end + 1 < len(text) and text[end] in ".," and text[end + 1].isdigit():
+    if word[-1].isdigit() and _DECIMALS.match(match.string, match.end()):
         return word  # the whole part of a decimal number: "rm4.50", "p3,500"
     return word.translate(_LEET)
 

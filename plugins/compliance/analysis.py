@@ -131,7 +131,14 @@ class Analysis:
 
     @_lazy
     def clause_ends(self) -> list[int]:
-        return [m.end() for m in _CLAUSE_END.finditer(self.text)]
+        # A comma or colon between digits is part of a number or a time ("₱3,999",
+        # "10:30"), not the end of a clause.
+        text = self.text
+        size = len(text)
+        return [m.end() for m in _CLAUSE_END.finditer(text)
+                if not (m.end() - m.start() == 1 and text[m.start()] in ",:" and m.start() > 0
+                        and text[m.start() - 1].isdigit() and m.end() < size
+                        and text[m.end()].isdigit())]
 
     def _ends(self, scope: str) -> list[int] | None:
         """Where the units of ``scope`` end; ``None`` for the whole message."""

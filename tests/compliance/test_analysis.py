@@ -130,3 +130,8 @@ def test_an_emoji_ends_a_clause(check: Check) -> None:
     text = ("Our tracker isn't on Play Store yet \U0001f605 get it from rb.gy/trk-apk and tick "
             "'Install unknown apps'.")
     assert "malware.unsafe_install" in {v.rule_id for v in check(text).violations}
+
+
+def test_a_comma_or_colon_inside_a_number_does_not_end_a_clause() -> None:
+    found = analysis.default_matcher()._analyse("it is 3,999 at 10:30, thanks")
+    assert found.clause_ends == [len("it is 3,999 at 10:30,")]

@@ -50,6 +50,9 @@ NEAR_NEGATABLE: dict[str, int] = {
 _NEAR_REACH = 16  # "no" + one word of up to 14 letters + spaces
 
 _NEGATION_REACH = 80
+# An accented term this short matches only with its accents: without them it is too often
+# another language's everyday word (Vietnamese "bể", "vỡ", "dù" read "be", "vo", "du").
+_SHORT_ACCENTED = 3
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 # Sentence ends: . ! ? (also ideographic and full-width) before a space or the end, runs of
 # ! ? new lines and semicolons, a spaced dash, and brackets. Clauses also end at commas, colons
@@ -306,13 +309,18 @@ class Matcher:
                 start = end - length
                 if (right and after_is_word) or (left and start > 0 and folded[start - 1] in word):
                     continue
-                if accented is not None and not plain:
-                    s, e = (start, end) if same else normalized.to_original(start, end)
-                    typed = original[s:e]
-                    if typed != accented and not typed.isascii() and not accents_agree(
-                        typed, accented
-                    ):
-                        continue
+                if accented is not None:
+                    if plain:
+                        if length <= _SHORT_ACCENTED:
+                            continue  # "bể" (broken) typed as "be" is the English word
+                    else:
+                        s, e = (start, end) if same else normalized.to_original(start, end)
+                        typed = original[s:e]
+                        if typed.isascii():
+                            if length <= _SHORT_ACCENTED:
+                                continue
+                        elif typed != accented and not accents_agree(typed, accented):
+                            continue
                 found = hits.get(concept)
                 if found is None:
                     hits[concept] = [(start, end)]

@@ -135,3 +135,14 @@ def test_an_emoji_ends_a_clause(check: Check) -> None:
 def test_a_comma_or_colon_inside_a_number_does_not_end_a_clause() -> None:
     found = analysis.default_matcher()._analyse("it is 3,999 at 10:30, thanks")
     assert found.clause_ends == [len("it is 3,999 at 10:30,")]
+
+
+def test_a_short_accented_term_needs_its_accents() -> None:
+    matcher = analysis.default_matcher()
+    short = [t for t in matcher.lexicon.terms if t.accented and len(t.text) <= 3]
+    assert short, "the lexicons hold short accented terms (Vietnamese 'bể', 'vỡ')"
+    for term in short:
+        typed_plain = matcher._analyse(f"x {term.text} x").hits.get(term.concept, [])
+        assert (2, 2 + len(term.text)) not in typed_plain, term
+        typed = matcher._analyse(f"x {term.accented} x").hits.get(term.concept, [])
+        assert (2, 2 + len(term.text)) in typed, term

@@ -54,6 +54,12 @@ _OUT_OF_STOCK = re.compile(
     r"out of|sold out|no stock|out of stock|habis|tiada stok|takde stok|tidak ada stok|het hang|"
     r"hết hàng|hết|หมด|esgotad|agotad|ubos na|wala nang stock"
 )
+# Words that put one product in place of another.
+_SUBSTITUTE = re.compile(
+    r"\binstead\b|\b(?:now|actually) (?:selling|stocking|carrying)\b|\bwe (?:now )?(?:stock|carry) "
+    r"now\b|\bsebagai gant|\bgantinya\b|\bdiganti dengan\b|\bthay (?:vào|bằng)\b|\ben su lugar\b|"
+    r"\ben vez de\b|\bem vez d|\bno lugar d|\bsa halip\b"
+)
 # Multi-word capitalised or CamelCase names ("Happy Tails", "KeyMaster"); single capitalised
 # words start sentences too often.
 _OTHER_NAME = re.compile(
@@ -268,6 +274,14 @@ def _brand(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
         if key is not None and (start := folded.find(key)) >= 0:
             yield CHECK.finding("brand", [(start, start + len(key))])
             return
+    if _SUBSTITUTE.search(original.lower()):
+        # Another brand sent or sold in place of the ad's ("we're sending the VoltEdge power
+        # bank instead", "we're actually selling the SoundMax buds now").
+        for match in _OTHER_NAME.finditer(original):
+            key = _other_brand(match.group(), brand)
+            if key is not None and (start := folded.find(key)) >= 0:
+                yield CHECK.finding("brand", [(start, start + len(key))])
+                return
     if _names_brand(folded, brand):
         # The ad's brand is out of stock and another one is offered in its place.
         if _OUT_OF_STOCK.search(folded) or _OUT_OF_STOCK.search(original.lower()):

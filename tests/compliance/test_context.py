@@ -87,6 +87,9 @@ def test_own_number_is_not_a_diversion_on_whatsapp_or_messenger(check: Check, ch
         ("Here's your free screen protector, just pay $5 shipping.", PROTECTOR, True),
         ("Your free protector is ready! The screen protector costs $8 to fit.", PROTECTOR, True),
         ("Halo kak, di sini Optik Jaya! Kacamata hitam kami juga Rp79.000 lho.", SHADES, True),
+        # Another brand in place of the ad's; the ad's own brand sent sooner is fine.
+        ("We're sending the ZenMove mat instead, same $29.90.", MAT_40, True),
+        ("We can send the FitNest mat today instead of Friday, still $29.90.", MAT_40, False),
         # Free only with a purchase the ad did not mention.
         ("The screen protector is free when you buy a case.", PROTECTOR, True),
         ("Your free screen protector is ready for pickup.", PROTECTOR, False),

@@ -1,9 +1,9 @@
-"""Fourteen sets of 260 messages each, written by fourteen authors who never saw the rules.
+"""Sixteen sets of 260 messages each, written by sixteen authors who never saw the rules.
 
-Each set was scored blind first (the figures are in docs/compliance.md). A to E, G and I to N
+Each set was scored blind first (the figures are in docs/compliance.md). A to E, G and I to P
 were then used to generalise the lexicons (A in the first round, B and C in the second, D in
 the third, E in the fourth, G in the fifth, I and J in the sixth, K and L in the seventh, M
-and N in the eighth) and are kept as regression sets: a lexicon change that loses what they
+and N in the eighth, O and P in the ninth) and are kept as regression sets: a lexicon change that loses what they
 taught fails here. F (written after the fourth round) and H (written with G) have NOT been
 tuned on: they are the best available estimates of unseen messages. Keep it that way (tune
 on new sets, not on F or H), and raise their floors only when their figures rise without
@@ -25,7 +25,7 @@ BLIND = Path(__file__).with_name("blind")
 FLOORS = {"set_a": (0.97, 1), "set_b": (0.97, 1), "set_c": (0.97, 1), "set_d": (0.97, 1),
           "set_e": (0.97, 1), "set_g": (0.97, 1), "set_i": (0.97, 1), "set_j": (0.97, 1),
           "set_k": (0.97, 1), "set_l": (0.97, 1), "set_m": (0.97, 1), "set_n": (0.97, 1),
-          "set_f": (0.89, 4), "set_h": (0.84, 2)}
+          "set_o": (0.97, 1), "set_p": (0.97, 1), "set_f": (0.89, 4), "set_h": (0.85, 2)}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))

@@ -229,7 +229,8 @@ def _int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    # isdecimal, not isdigit: "²" is a digit that int() refuses (a fuzzer found it).
+    if isinstance(value, str) and value.strip().isdecimal():
         return int(value)
     return None
 

@@ -270,7 +270,7 @@ class Gateway:
             return found
         channel, adapter = found
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body_bytes:
+        if declared.isascii() and declared.isdigit() and int(declared) > self.max_body_bytes:
             self.metrics["webhooks_too_large"] += 1
             return JSONResponse({"error": "body too large"}, status_code=413)
         body = bytearray()

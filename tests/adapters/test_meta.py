@@ -9,7 +9,14 @@ import json
 import pytest
 
 from mmtkit.adapter import Ambiguous, HttpResponse, Rejected, RejectionKind, Sent, Throttled
-from mmtkit.adapters._meta import classify_graph, handshake, retry_hint, sign, verify_signature
+from mmtkit.adapters._meta import (
+    classify_graph,
+    handshake,
+    parse_graph_error,
+    retry_hint,
+    sign,
+    verify_signature,
+)
 from mmtkit.adapters.messenger import MessengerAdapter
 from mmtkit.adapters.whatsapp import WhatsAppAdapter
 from mmtkit.errors import ConfigError, HandshakeError, SignatureError
@@ -216,3 +223,13 @@ def test_extra_throttle_codes_are_account_scoped() -> None:
     assert throttled == Throttled(
         code="17", scope="account", reason="Graph error 17: User request limit reached"
     )
+
+
+def test_a_unicode_digit_in_an_error_code_is_not_a_code() -> None:
+    # "²" passes str.isdigit() but int() refuses it: it must not crash the classifier.
+    found = parse_graph_error(
+        {"error": {"message": "x", "type": "OAuthException", "code": 190, "error_subcode": "²"}}
+    )
+    assert found is not None
+    assert found.code == 190
+    assert found.subcode is None

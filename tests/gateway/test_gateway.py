@@ -52,6 +52,30 @@ def test_bad_signature_is_401_nothing_stored_counted_and_no_body_in_logs(
     assert missing.status_code == 401
 
 
+def test_a_content_length_of_unicode_digits_is_ignored_not_a_crash(gateway: Gateway) -> None:
+    # "²" passes str.isdigit() but int() refuses it; headers arrive as Latin-1.
+    import asyncio
+
+    app = gateway.asgi(run_worker=False)
+    body = tiktok_body("hi")
+    headers = [(k.lower().encode(), v.encode()) for k, v in signed(gateway, "tiktok", body).items()]
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+             "scheme": "http", "path": "/webhooks/tiktok", "raw_path": b"/webhooks/tiktok",
+             "query_string": b"", "root_path": "", "server": ("test", 80),
+             "client": ("test", 1), "headers": [*headers, (b"content-length", b"\xb2")]}
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    assert sent[0]["type"] == "http.response.start"
+    assert sent[0]["status"] < 500
+
+
 def test_too_large_is_413(http: TestClient, gateway: Gateway) -> None:
     big = b"x" * (64 * 1024 + 1)
     assert post(http, gateway, "tiktok", big).status_code == 413

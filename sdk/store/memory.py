@@ -267,10 +267,13 @@ class _Inbox:
 
     def purge_processed(self, before: datetime) -> int:
         with self._lock:
+            # Only rows still processed: one failed again after completing is pending.
             old = [
                 row.id
                 for row in self._rows.values()
-                if row.processed_at is not None and row.processed_at < before
+                if row.state is InboxState.PROCESSED
+                and row.processed_at is not None
+                and row.processed_at < before
             ]
             for row_id in old:
                 del self._rows[row_id]

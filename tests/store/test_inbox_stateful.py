@@ -103,3 +103,12 @@ InboxSameAsMemory.TestCase.settings = settings(
     max_examples=100, stateful_step_count=25, deadline=None
 )
 TestInboxSameAsMemory = InboxSameAsMemory.TestCase
+
+
+def test_a_row_failed_again_after_completing_is_not_purged_as_processed() -> None:
+    # Found by the state machine: the memory store purged it, SQLite kept it (pending).
+    for store in (MemoryStore(), SqliteStore(":memory:")):
+        row = store.inbox.append(channel="tiktok", body=b"", headers={}, received_at=T0)
+        store.inbox.complete(row.id, T0)
+        store.inbox.fail(row.id, T0, error="boom", max_attempts=5)
+        assert store.inbox.purge_processed(T0 + timedelta(seconds=30)) == 0, store

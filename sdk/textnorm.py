@@ -143,10 +143,7 @@ _SEPARATOR_RUN = re.compile(_SEP)
 # Cheap pre-checks (they start with a character class the regex engine skips to in C), so the
 # full patterns only run on the rare texts that may need them.
 _MAYBE_SPACED = re.compile(r"[ .\-_*·][a-z0-9][ .\-_*·]{1,2}[a-z0-9][ .\-_*·]")
-# Starts with the digit class, so the regex engine skips to the digits in C.
 
-# A word with a digit next to a letter; words with fewer than two letters, digit runs or
-# ordinals (1st, 22nd) are left alone by _unleet_word.
 _LETTERS = re.compile(r"[a-z]")
 # A word leetspeak may be in: letters and digits with "$", "!", "|" or "@" inside ("ca$h",
 # "rev!ew", "te|egram", "wh@tsapp"; not the "@" of an address), or with a digit next to a

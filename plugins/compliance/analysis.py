@@ -247,18 +247,7 @@ class Analysis:
 
     @_lazy
     def phones(self) -> list[entities.Found]:
-        folded = self.normalized.folded
-        found = entities.phone_numbers(folded)
-        if SPELLED_DIGIT in self.hits:
-            # A spelled run ("zero eight 1234 5678") replaces the digits found inside it.
-            spelled = entities.spelled_phone_numbers(folded)
-            if spelled:
-                found = sorted(
-                    [f for f in found
-                     if not any(s.start <= f.start and f.end <= s.end for s in spelled)] + spelled,
-                    key=lambda f: f.start,
-                )
-        return found
+        return entities.phone_numbers(self.normalized.folded, spelled=SPELLED_DIGIT in self.hits)
 
     @_lazy
     def money(self) -> list[entities.Money]:
@@ -272,7 +261,11 @@ class Analysis:
 class Matcher:
     """The compiled lexicon: one automaton, and a cache of recent analyses."""
 
-    def __init__(self, lexicon: Lexicon, cache_size: int = 1024) -> None:
+    def __init__(self, lexicon: Lexicon, cache_size: int = 1024, *,
+                 spelled_digits: bool = True) -> None:
+        """``spelled_digits``: also find the spelled digits (:data:`SPELLED_DIGIT`) that the
+        phone numbers of an analysis need; a matcher whose users read no phone numbers
+        (keyword signals) leaves them out."""
         self.lexicon = lexicon
         automaton: Any = ahocorasick.Automaton()
         payloads: dict[str, list[tuple[str, bool, bool, int, str | None]]] = {}
@@ -280,7 +273,7 @@ class Matcher:
             payloads.setdefault(term.text, []).append(
                 (term.concept, term.left_bound, term.right_bound, len(term.text), term.accented)
             )
-        for word in entities.DIGIT_WORDS:
+        for word in entities.DIGIT_WORDS if spelled_digits else ():
             bounded = word.isascii()  # Thai words have no spaces around them
             payloads.setdefault(word, []).append((SPELLED_DIGIT, bounded, bounded, len(word), None))
         for text, payload in payloads.items():
@@ -310,17 +303,15 @@ class Matcher:
                 if (right and after_is_word) or (left and start > 0 and folded[start - 1] in word):
                     continue
                 if accented is not None:
-                    if plain:
-                        if length <= _SHORT_ACCENTED:
-                            continue  # "bể" (broken) typed as "be" is the English word
-                    else:
+                    typed = ""  # plain text: typed without accents
+                    if not plain:
                         s, e = (start, end) if same else normalized.to_original(start, end)
                         typed = original[s:e]
-                        if typed.isascii():
-                            if length <= _SHORT_ACCENTED:
-                                continue
-                        elif typed != accented and not accents_agree(typed, accented):
-                            continue
+                    if typed.isascii():
+                        if length <= _SHORT_ACCENTED:
+                            continue  # "bể" (broken) typed as "be" is the English word
+                    elif typed != accented and not accents_agree(typed, accented):
+                        continue
                 found = hits.get(concept)
                 if found is None:
                     hits[concept] = [(start, end)]

@@ -19,8 +19,9 @@ It reads :attr:`mmtkit.policy.PolicyContext.ad_creative` and does nothing withou
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from itertools import chain
 
 from mmtkit.hookspecs import hookimpl
 from mmtkit.messages import Content
@@ -90,8 +91,11 @@ def _paid_after_free(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
     # "free" words sit inside "miễn phí"/"free of charge": a fee word inside a free word is
     # the free word itself, not a charge.
     free_words = analysis.hits.get("free_word", [])
-    amounts = [r for r in amounts if not any(f[0] <= r[0] and r[1] <= f[1] for f in free_words)]
-    charges = [r for r in charges if not any(f[0] <= r[0] and r[1] <= f[1] for f in free_words)]
+
+    def outside_free_words(ranges: list[Range]) -> list[Range]:
+        return [r for r in ranges if not any(f[0] <= r[0] and r[1] <= f[1] for f in free_words)]
+
+    amounts, charges = outside_free_words(amounts), outside_free_words(charges)
     if amounts and _unnegated(analysis, ("free_word",)):
         # The message itself says the offer is free: an amount may price something else
         # ("the screen protector is free; the repair is $45"). It counts beside a charge
@@ -256,50 +260,40 @@ def _other_brand(name: str, brand: str) -> str | None:
     return key
 
 
+def _first_other(names: Iterable[str], brand: str, folded: str) -> Range | None:
+    """Where the first of ``names`` that is another business than the ad's brand stands in
+    the folded text."""
+    for name in names:
+        key = _other_brand(name, brand)
+        if key is not None and (start := folded.find(key)) >= 0:
+            return (start, start + len(key))
+    return None
+
+
 def _brand(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
     if not ad.brand:
         return
     brand = _brand_key(ad.brand)
     folded = analysis.text
     original = analysis.normalized.original
-    # Another brand by name ("we only have the Happy Paws brand", "BrewMaster's cold brew
-    # kit"), even beside the ad's.
-    for match in _CALLED_BRAND.finditer(original):
-        key = _other_brand(match.group(1) or match.group(2), brand)
-        if key is not None and (start := folded.find(key)) >= 0:
-            yield CHECK.finding("brand", [(start, start + len(key))])
-            return
-    for match in _POSSESSIVE_NAME.finditer(original):
-        key = _other_brand(match.group(1), brand)
-        if key is not None and (start := folded.find(key)) >= 0:
-            yield CHECK.finding("brand", [(start, start + len(key))])
-            return
-    if _SUBSTITUTE.search(original.lower()):
-        # Another brand sent or sold in place of the ad's ("we're sending the VoltEdge power
-        # bank instead", "we're actually selling the SoundMax buds now").
-        for match in _OTHER_NAME.finditer(original):
-            key = _other_brand(match.group(), brand)
-            if key is not None and (start := folded.find(key)) >= 0:
-                yield CHECK.finding("brand", [(start, start + len(key))])
-                return
-    if _names_brand(folded, brand):
-        # The ad's brand is out of stock and another one is offered in its place.
-        if _OUT_OF_STOCK.search(folded) or _OUT_OF_STOCK.search(original.lower()):
-            for match in _OTHER_NAME.finditer(original):
-                key = _other_brand(match.group(), brand)
-                if key is not None and (start := folded.find(key)) >= 0:
-                    yield CHECK.finding("brand", [(start, start + len(key))])
-                    return
-        return
-    for match in _INTRO.finditer(original):
-        name = match.group(1).strip()
-        key = normalize_term(name)
-        if key in _NOT_NAMES or not _looks_like_business(name) or key in brand or brand in key:
-            continue
-        start = folded.find(key)
-        if start >= 0:
-            yield CHECK.finding("brand", [(start, start + len(key))])
-            return
+    lower = original.lower()
+    named = _names_brand(folded, brand)
+    # Another brand sent or sold in place of the ad's ("we're sending the VoltEdge power bank
+    # instead"), or offered because the ad's is out of stock.
+    instead = _SUBSTITUTE.search(lower) or (
+        named and (_OUT_OF_STOCK.search(folded) or _OUT_OF_STOCK.search(lower)))
+    found = _first_other(chain(
+        # Another brand by name, even beside the ad's ("the Happy Paws brand", "BrewMaster's
+        # cold brew kit").
+        (m.group(1) or m.group(2) for m in _CALLED_BRAND.finditer(original)),
+        (m.group(1) for m in _POSSESSIVE_NAME.finditer(original)),
+        (m.group() for m in _OTHER_NAME.finditer(original)) if instead else (),
+        # Another business introducing itself, when the ad's brand is never named.
+        () if named else (name for m in _INTRO.finditer(original)
+                          if _looks_like_business(name := m.group(1).strip())),
+    ), brand, folded)
+    if found is not None:
+        yield CHECK.finding("brand", [found])
 
 
 def _mismatch(analysis: Analysis, context: PolicyContext) -> Iterator[Finding]:

@@ -179,46 +179,46 @@ _SPACED_URL = re.compile(
 )
 
 
+def _found(pattern: re.Pattern[str], text: str) -> list[Found]:
+    return [Found(m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
+
+
+def _preferring(preferred: list[Found], others: list[Found]) -> list[Found]:
+    """``preferred`` and those of ``others`` that do not start inside one of them, in text
+    order: where two readings of the same words overlap, the preferred one stands."""
+    if not preferred:
+        return others
+    kept = [f for f in others if not any(p.start <= f.start < p.end for p in preferred)]
+    return sorted(preferred + kept, key=lambda f: f.start)
+
+
 def urls(text: str) -> list[Found]:
     if _written_dot(text):  # "whatsapp dot me slash ...": the full pattern
-        found = [Found(m.start(), m.end(), m.group()) for m in _URL.finditer(text)
-                 if not _EMAIL.fullmatch(m.group())]
+        found = [f for f in _found(_URL, text) if not _EMAIL.fullmatch(f.value)]
     else:
         found = _literal_urls(text)
-    if " ." in text:
-        spaced = [Found(m.start(), m.end(), m.group()) for m in _SPACED_URL.finditer(text)]
-        if spaced:
-            found = sorted(
-                [f for f in found if not any(s.start <= f.start < s.end for s in spaced)]
-                + spaced,
-                key=lambda f: f.start,
-            )
+    if " ." in text:  # "bit . ly/x" reads more of the link than "ly/x" would
+        found = _preferring(_found(_SPACED_URL, text), found)
     return found
 
 
 def emails(text: str) -> list[Found]:
     written_at = "[at]" in text or "(at)" in text or " at " in text or " arroba " in text
-    if "@" not in text and not (written_at and (
-            _may_have_domain(text) or any(provider in text for provider in _PROVIDERS))):
+    provider = any(name in text for name in _PROVIDERS)
+    if "@" not in text and not (written_at and (_may_have_domain(text) or provider)):
         return []
-    found = [Found(m.start(), m.end(), m.group()) for m in _EMAIL.finditer(text)]
-    extra: list[re.Pattern[str]] = []
+    found = _found(_EMAIL, text)
     if "@" in text and "," in text:
-        extra.append(_SPACED_EMAIL)
-    if any(provider in text for provider in _PROVIDERS):
-        extra.append(_PROVIDER_EMAIL)
-    for pattern in extra:
-        found += [Found(m.start(), m.end(), m.group()) for m in pattern.finditer(text)
-                  if not any(f.start <= m.start() < f.end for f in found)]
-    if extra:
-        found.sort(key=lambda f: f.start)
+        found = _preferring(found, _found(_SPACED_EMAIL, text))
+    if provider:
+        found = _preferring(found, _found(_PROVIDER_EMAIL, text))
     return found
 
 
 def handles(text: str) -> list[Found]:
     if "@" not in text:
         return []
-    return [Found(m.start(), m.end(), m.group()) for m in _HANDLE.finditer(text)]
+    return _found(_HANDLE, text)
 
 
 def has_digit(text: str) -> bool:
@@ -303,11 +303,19 @@ _NOT_STRIPPED = (ValidationResult.TOO_SHORT, ValidationResult.IS_POSSIBLE_LOCAL_
 _POSSIBLE = (ValidationResult.IS_POSSIBLE, ValidationResult.IS_POSSIBLE_LOCAL_ONLY)
 
 
-def phone_numbers(text: str) -> list[Found]:
-    """Digit groups that ``phonenumbers`` accepts as possible numbers in a served market.
+def phone_numbers(text: str, *, spelled: bool = False) -> list[Found]:
+    """Digit groups that ``phonenumbers`` accepts as possible numbers in a served market;
+    with ``spelled`` (the caller knows the text holds a spelled digit, see
+    :data:`DIGIT_WORDS`) also numbers with digits written as words, which stand in place of
+    the digit groups inside them (:func:`spelled_phone_numbers`).
 
     Bank accounts and similar long digit groups are often accepted too; in a TikTok
     conversation they are contact or payment details all the same."""
+    found = _digit_phone_numbers(text)
+    return _preferring(spelled_phone_numbers(text), found) if spelled else found
+
+
+def _digit_phone_numbers(text: str) -> list[Found]:
     found: list[Found] = []
     if not has_digit(text):
         return found
@@ -329,7 +337,7 @@ def phone_numbers(text: str) -> list[Found]:
 # Digits written as words, the way a number is smuggled past a digit filter ("zero eight one
 # two...", "nol delapan satu...", "không chín..."), in the folded forms of the served languages.
 # Words that are also everyday words ("ba", "nam", "sau", "one", "um") are harmless: a phone
-# number needs eight digits or more in one run, at least two of them spelled.
+# number needs eight digits or more in one run, one of them spelled at least.
 _DIGIT_WORDS: dict[str, str] = {
     # English, Tagalog, Spanish, Portuguese
     "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",

@@ -94,7 +94,7 @@ class KeywordSignals:
                 f"unknown signal(s) {sorted(unknown)}; the lexicons define {sorted(known)}"
             )
         self.names = chosen
-        self._matcher = Matcher(lexicon, cache_size=256)
+        self._matcher = Matcher(lexicon, cache_size=256, spelled_digits=False)
 
     def find(self, text: str) -> list[Signal]:
         """The signals ``text`` triggers, in a stable (alphabetical) order."""

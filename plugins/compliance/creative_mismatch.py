@@ -37,15 +37,16 @@ _PERCENT = re.compile(r"(?<![\d.,])(\d{1,3})\s?%")
 _EXTRA_REACH = 30
 # A business introducing itself: "this is X", "welcome to X", "from X", "ng X", "de X"...
 _INTRO = re.compile(
-    r"(?:\b(?i:this is|welcome to|reaching out to|contacting|messaging|from|at|with|ng|dari|"
+    r"(?:(?<!\w)(?i:this is|welcome to|reaching out to|contacting|messaging|from|at|with|ng|dari|"
     r"daripada|từ|bên em là|shop là|bên|de|do|da|del|of|by|ini|di sini|sini|aqui é|somos|kami)"
     r"\s+|จาก|ร้าน)"
     r"((?:[A-Z][\w'&\-]*|[A-Z]{2,})(?:\s+(?:[A-Z][\w'&\-]*|&)){0,3})"
 )
 _NAME = r"(?:[A-Z][\w'&\-]*|[A-Z]{2,})(?:\s+(?:[A-Z][\w'&\-]*|&)){0,3}"
 # A name the message calls a brand: "the Happy Paws brand", "da marca ZenMove", "ยี่ห้อ Milky Moo".
-_BRAND_WORD = (r"(?<![A-Za-z])(?i:brand|marca|merek|merk|jenama|thương hiệu|hãng|nhãn hiệu|"
-               r"ยี่ห้อ|แบรนด์|tatak)")
+_BRAND_WORDS = ("brand", "marca", "merek", "merk", "jenama", "thương hiệu", "hãng", "nhãn hiệu",
+                "ยี่ห้อ", "แบรนด์", "tatak")
+_BRAND_WORD = rf"(?<![A-Za-z])(?i:{'|'.join(_BRAND_WORDS)})"
 _CALLED_BRAND = re.compile(
     rf"{_BRAND_WORD}\s*(?:(?i:is|ay|é|es|adalah|ialah|là)\s+)?({_NAME})"
     rf"|({_NAME})\s+{_BRAND_WORD}\b"
@@ -61,6 +62,10 @@ _SUBSTITUTE = re.compile(
     r"now\b|\bsebagai gant|\bgantinya\b|\bdiganti dengan\b|\bthay (?:vào|bằng)\b|\ben su lugar\b|"
     r"\ben vez de\b|\bem vez d|\bno lugar d|\bsa halip\b"
 )
+# Words every _SUBSTITUTE match contains (a property test holds them to it): most messages hold
+# none, and a few substring searches cost less than the pattern.
+_SUBSTITUTE_WORDS = ("instead", "stock", "carry", "selling", "gant", "thay ", "lugar", "vez d",
+                     "halip")
 # Multi-word capitalised or CamelCase names ("Happy Tails", "KeyMaster"); single capitalised
 # words start sentences too often.
 _OTHER_NAME = re.compile(
@@ -280,13 +285,15 @@ def _brand(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
     named = _names_brand(folded, brand)
     # Another brand sent or sold in place of the ad's ("we're sending the VoltEdge power bank
     # instead"), or offered because the ad's is out of stock.
-    instead = _SUBSTITUTE.search(lower) or (
+    instead = (any(w in lower for w in _SUBSTITUTE_WORDS) and _SUBSTITUTE.search(lower)) or (
         named and (_OUT_OF_STOCK.search(folded) or _OUT_OF_STOCK.search(lower)))
     found = _first_other(chain(
         # Another brand by name, even beside the ad's ("the Happy Paws brand", "BrewMaster's
         # cold brew kit").
-        (m.group(1) or m.group(2) for m in _CALLED_BRAND.finditer(original)),
-        (m.group(1) for m in _POSSESSIVE_NAME.finditer(original)),
+        (m.group(1) or m.group(2) for m in _CALLED_BRAND.finditer(original))
+        if any(w in lower for w in _BRAND_WORDS) else (),
+        (m.group(1) for m in _POSSESSIVE_NAME.finditer(original))
+        if "'s" in original or "\u2019s" in original else (),
         (m.group() for m in _OTHER_NAME.finditer(original)) if instead else (),
         # Another business introducing itself, when the ad's brand is never named.
         () if named else (name for m in _INTRO.finditer(original)

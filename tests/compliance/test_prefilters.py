@@ -1,0 +1,56 @@
+"""The cheap substring checks that spare ``creative_mismatch`` its slower patterns must never
+skip a text the pattern would match: each is a necessary condition of its pattern."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mmtkit.plugins.compliance import creative_mismatch as cm
+
+# Pieces of the patterns themselves, in random case, among ordinary words and names, so the
+# patterns do match a good share of the generated texts.
+_PIECES = [
+    "brand", "Brand", "BRAND", "marca", "Marca", "merek", "merk", "jenama", "thương hiệu",
+    "THƯƠNG HIỆU", "hãng", "Hãng", "nhãn hiệu", "ยี่ห้อ", "แบรนด์", "tatak", "is", "ay", "é", "là",
+    "instead", "Instead", "now", "actually", "selling", "stocking", "carrying", "we", "stock",
+    "carry", "sebagai", "ganti", "gantinya", "diganti", "dengan", "thay", "vào", "bằng", "en",
+    "su", "lugar", "vez", "de", "em", "no", "sa", "halip", "Happy", "Paws", "ZenMove",
+    "BrewMaster's", "KeyMaster\u2019s", "Mother's", "the", "from", "our", "kit", ".", ",", "!",
+]
+
+texts = st.lists(st.sampled_from(_PIECES), max_size=12).map(" ".join)
+
+
+def _necessary(words: tuple[str, ...], pattern: re.Pattern[str], text: str,
+               lower: bool) -> bool:
+    """If the pattern matches, one of the words occurs (in the lower-cased text if asked)."""
+    haystack = text.lower() if lower else text
+    return pattern.search(text) is None or any(w in haystack for w in words)
+
+
+@settings(max_examples=400)
+@given(texts)
+def test_brand_words_are_necessary_for_a_called_brand(text: str) -> None:
+    assert _necessary(cm._BRAND_WORDS, cm._CALLED_BRAND, text, lower=True)
+
+
+@settings(max_examples=400)
+@given(texts)
+def test_substitute_words_are_necessary_for_a_substitution(text: str) -> None:
+    assert _necessary(cm._SUBSTITUTE_WORDS, cm._SUBSTITUTE, text.lower(), lower=False)
+
+
+@settings(max_examples=400)
+@given(texts)
+def test_an_apostrophe_s_is_necessary_for_a_possessive_name(text: str) -> None:
+    assert _necessary(("'s", "\u2019s"), cm._POSSESSIVE_NAME, text, lower=False)
+
+
+def test_the_generated_texts_do_reach_the_patterns() -> None:
+    """The properties above are only worth something if the patterns can match."""
+    assert cm._CALLED_BRAND.search("the Happy Paws brand")
+    assert cm._SUBSTITUTE.search("we now stock now the zenmove one instead")
+    assert cm._POSSESSIVE_NAME.search("BrewMaster's kit")

@@ -7,13 +7,21 @@ It reads :attr:`mmtkit.policy.PolicyContext.ad_creative` and does nothing withou
   asks for payment (negated payment words such as "no payment needed" pass), or the ad
   offered one part free ("sofa bed $499 with free delivery") and the message charges an
   amount next to that part ("delivery is another $80");
-* ``price`` — every amount quoted differs from the ad's price, an amount is presented as an
-  extra charge, or a percentage differs from the one in the ad's offer;
-* ``offer_withdrawn`` — the message says the advertised offer no longer applies;
-* ``brand`` — the message introduces itself as another business ("thanks for reaching out to
-  Horizon Tours") while never naming the ad's brand, calls another product's brand by name
-  ("the Happy Paws brand", "da marca ZenMove"), or offers another brand in place of the ad's
-  when that is out of stock.
+* ``price`` — every amount quoted differs from the ad's price (the ad's price denied right
+  before it, "RM39, not RM19", or said to be over, "the 99k deal is over", does not count), an
+  amount is presented as an extra charge, or a higher amount is called the price now beside
+  the ad's ("it's $65 now, the $45 was an opening price"), or a percentage differs from the
+  one in the ad's offer;
+* ``offer_withdrawn`` — the message says the advertised offer no longer applies, or says a
+  part of it (a word of the ad's offer, or a promotion) is over or limited in the same clause
+  ("unlimited mileage is only for weekly rentals");
+* ``brand`` — the message introduces or signs itself as another business ("thanks for
+  reaching out to Horizon Tours", "Globetrek Holidays here") while never naming the ad's brand,
+  calls another product's brand by name ("the Happy Paws brand", "da marca ZenMove"), or
+  offers another brand in place of the ad's when that is out of stock.
+
+A charge the customer may choose ("the diagnostic is free and you only pay if you go ahead
+with the repair") does not break a free promise the message keeps.
 """
 
 from __future__ import annotations
@@ -25,7 +33,13 @@ from itertools import chain
 
 from mmtkit.hookspecs import hookimpl
 from mmtkit.messages import Content
-from mmtkit.plugins.compliance.analysis import Analysis, Range, default_matcher
+from mmtkit.plugins.compliance.analysis import (
+    NEGATION,
+    NEGATION_NEAR,
+    Analysis,
+    Range,
+    default_matcher,
+)
 from mmtkit.plugins.compliance.check import CategoryCheck
 from mmtkit.plugins.compliance.entities import Money
 from mmtkit.plugins.compliance.rules import Finding
@@ -35,6 +49,11 @@ from mmtkit.textnorm import normalize_term
 CATEGORY = "creative_mismatch"
 _PERCENT = re.compile(r"(?<![\d.,])(\d{1,3})\s?%")
 _EXTRA_REACH = 30
+_NOW_REACH = 15
+# Between a negation and the ad's price it denies: nothing, or one word ("not RM19", "bukan
+# RM19", "not the $45"). A negation further back is about something else ("flights aren't
+# part of the $289 package").
+_DENIAL_GAP = re.compile(r" ?(?:[^\s\d]+ )?")
 # A business introducing itself: "this is X", "welcome to X", "from X", "ng X", "de X"...
 _INTRO = re.compile(
     r"(?:(?<!\w)(?i:this is|welcome to|reaching out to|contacting|messaging|from|at|with|ng|dari|"
@@ -43,6 +62,11 @@ _INTRO = re.compile(
     r"((?:[A-Z][\w'&\-]*|[A-Z]{2,})(?:\s+(?:[A-Z][\w'&\-]*|&)){0,3})"
 )
 _NAME = r"(?:[A-Z][\w'&\-]*|[A-Z]{2,})(?:\s+(?:[A-Z][\w'&\-]*|&)){0,3}"
+# A business signing its message: "Globetrek Holidays here 😊".
+_SIGNED = re.compile(rf"(?<![\w'])({_NAME})\s+here\b")
+_GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "dear", "good", "morning", "afternoon",
+                        "evening", "yes", "ok", "okay", "sure", "thanks", "halo", "hai", "hola",
+                        "olá", "ola", "chào", "xin"})
 # A name the message calls a brand: "the Happy Paws brand", "da marca ZenMove", "ยี่ห้อ Milky Moo".
 _BRAND_WORDS = ("brand", "marca", "merek", "merk", "jenama", "thương hiệu", "hãng", "nhãn hiệu",
                 "ยี่ห้อ", "แบรนด์", "tatak")
@@ -101,7 +125,13 @@ def _paid_after_free(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
         return [r for r in ranges if not any(f[0] <= r[0] and r[1] <= f[1] for f in free_words)]
 
     amounts, charges = outside_free_words(amounts), outside_free_words(charges)
-    if amounts and _unnegated(analysis, ("free_word",)):
+    kept_free = bool(_unnegated(analysis, ("free_word",)))
+    if kept_free and charges and "optional_charge" in analysis.hits:
+        # "The diagnostic is free and you only pay if you go ahead with the repair": a charge
+        # the customer may choose, in a message that keeps the free promise.
+        optional = {analysis.unit("clause", s) for s, _ in analysis.hits["optional_charge"]}
+        charges = [c for c in charges if analysis.unit("clause", c[0]) not in optional]
+    if amounts and kept_free:
         # The message itself says the offer is free: an amount may price something else
         # ("the screen protector is free; the repair is $45"). It counts beside a charge
         # word ("free, just pay $5 shipping") or beside the free thing not called free.
@@ -129,6 +159,11 @@ _NOT_ITEMS = frozenset({
     "gratuita", "mien", "phi", "libreng", "walang", "bayad", "nang", "mga", "order", "orders",
 })
 _ITEM_WORD = re.compile(r"[a-z]{3,}")
+# Words that name a promotion in the served languages ("promo", "khuyến mãi" folds to
+# "khuyen mai").
+_PROMO_WORDS = frozenset({"promo", "promotion", "deal", "offer", "discount", "sale", "promosi",
+                          "diskon", "potongan", "khuyen", "oferta", "promocion",
+                          "promocao", "descuento", "desconto", "bundle"})
 _FREE_COMPOUND = re.compile(r"(?<![a-z])free(ship|shipping|ongkir|delivery|postage|gift)(?![a-z])")
 _ITEM_REACH = 60
 _FREE_SAID_REACH = 20
@@ -180,6 +215,21 @@ def _near_unfree_mentions(analysis: Analysis, items: tuple[str, ...], charges: l
     return sorted(set(near))
 
 
+def _beside(amounts: list[Money], hits: Iterable[Range], reach: int) -> list[Money]:
+    """The amounts within ``reach`` characters of one of ``hits``, on either side."""
+    hits = tuple(hits)
+    return [m for m in amounts
+            if any(abs(m.start - e) <= reach or abs(s - m.end) <= reach for s, e in hits)]
+
+
+def _denied(analysis: Analysis, amount: Money) -> bool:
+    """The amount right after a negation ("RM39, not RM19 like the video said")."""
+    text = analysis.text
+    return any(e <= amount.start and _DENIAL_GAP.fullmatch(text, e, amount.start)
+               for concept in (NEGATION, NEGATION_NEAR)
+               for _, e in analysis.hits.get(concept, ()))
+
+
 def _price(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
     tolerance = float(default_matcher().lexicon.setting(CATEGORY, "price_tolerance", 0.01))
     if ad.price is not None and analysis.money:
@@ -188,18 +238,19 @@ def _price(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
         # said to be over in its clause ("the 99k deal is over, it's 189k now").
         ended = analysis.grouped("price_ended", "clause", True)
         matching = [m for m in analysis.money if _amounts_near(price, m.amount, tolerance)
-                    and not analysis.negated((m.start, m.end))
+                    and not _denied(analysis, m)
                     and not ended.get(analysis.unit("clause", m.start))]
         others = [m for m in analysis.money if m not in matching]
         if not matching:
             yield CHECK.finding("price", [(m.start, m.end) for m in others])
             return
-        extras = analysis.hits.get("extra_charge", [])
-        charged = [m for m in others
-                   if any(abs(m.start - e[1]) <= _EXTRA_REACH or abs(e[0] - m.end) <= _EXTRA_REACH
-                          for e in extras)]
+        charged = _beside(others, analysis.hits.get("extra_charge", ()), _EXTRA_REACH)
+        # "Classic set is $65 now, the $45 was an opening price": a higher amount called the
+        # price now, beside the ad's, is the price offered.
+        raised = [m for m in others if m.amount > price * (1 + tolerance)]
+        charged += _beside(raised, analysis.hits.get("price_now", ()), _NOW_REACH)
         if charged:
-            yield CHECK.finding("price", [(m.start, m.end) for m in charged])
+            yield CHECK.finding("price", sorted({(m.start, m.end) for m in charged}))
             return
         free_part = _free_part_charged(analysis, ad, others)
         if free_part:
@@ -216,9 +267,45 @@ def _price(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
 def _offer_withdrawn(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
     if not (ad.offer or ad.price is not None or ad.free):
         return
-    ranges = _unnegated(analysis, ("offer_withdrawn",))
+    ranges = _unnegated(analysis, ("offer_withdrawn",)) or _offer_limited(analysis, ad)
     if ranges:
         yield CHECK.finding("offer_withdrawn", ranges)
+
+
+@lru_cache(maxsize=256)
+def _offer_words(offer: str, brand: str) -> frozenset[str]:
+    """The words that name an ad's offer ("unlimited", "mileage", "take"), without the
+    brand's and the little words."""
+    brand_words = set(_ITEM_WORD.findall(normalize_term(brand))) if brand else set()
+    return frozenset(w for w in _ITEM_WORD.findall(normalize_term(offer))
+                     if len(w) >= 4 and w not in _NOT_ITEMS and w not in brand_words)
+
+
+def _offer_limited(analysis: Analysis, ad: AdCreative) -> list[Range]:
+    """A part of the ad's offer, or a promotion, said to be over or limited in one clause
+    ("wala na po yung buy 2 take 1 promo", "unlimited mileage is only for weekly rentals")."""
+    cues = _unnegated(analysis, ("price_ended", "offer_limited"))
+    if not cues or not ad.offer:
+        return []
+    words = _offer_words(ad.offer, ad.brand or "") | _PROMO_WORDS
+    text = analysis.text
+    clause_ends = analysis.clause_ends
+    for start, end in cues:
+        clause = analysis.unit("clause", start)
+        begin = clause_ends[clause - 1] if clause > 0 else 0
+        finish = clause_ends[clause] if clause < len(clause_ends) else len(text)
+        for word in _ITEM_WORD.findall(text[begin:finish]):
+            if word in words:
+                return [(start, end)]
+    return []
+
+
+def _without_greeting(name: str) -> str:
+    """"Hi Globetrek Holidays" → "Globetrek Holidays": a greeting is not part of a name."""
+    words = name.split()
+    while words and words[0].lower() in _GREETINGS:
+        words.pop(0)
+    return " ".join(words)
 
 
 def _looks_like_business(name: str) -> bool:
@@ -260,7 +347,7 @@ def _brand_key(brand: str) -> str:
 def _other_brand(name: str, brand: str) -> str | None:
     """The folded name when it is a business name other than the ad's brand."""
     key = normalize_term(name.strip())
-    if not key or key in _NOT_NAMES or key in brand or brand in key:
+    if not key or key in brand or brand in key or any(n in key for n in _NOT_NAMES):
         return None
     return key
 
@@ -298,6 +385,9 @@ def _brand(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
         # Another business introducing itself, when the ad's brand is never named.
         () if named else (name for m in _INTRO.finditer(original)
                           if _looks_like_business(name := m.group(1).strip())),
+        () if named or " here" not in original else (
+            name for m in _SIGNED.finditer(original)
+            if _looks_like_business(name := _without_greeting(m.group(1)))),
     ), brand, folded)
     if found is not None:
         yield CHECK.finding("brand", [found])

@@ -96,6 +96,25 @@ def test_own_number_is_not_a_diversion_on_whatsapp_or_messenger(check: Check, ch
         ("Yes, $499 with free delivery, it arrives Tuesday.", SOFA, False),
         ("$80 is what we charge, on top of the $499, to bring the sofa bed with a long-distance "
          "delivery.", SOFA, True),
+        # A higher amount called the price now, beside the ad's; a denial right before an
+        # amount, not one further back.
+        ("The FitNest mat is $39.90 now, the $29.90 was an opening price.", MAT_40, True),
+        ("Sekarang RM45 ya kak, harga $29.90 itu dulu.", MAT_40, True),
+        ("Yes, $29.90 now with 40% off, and the strap is $5 cheaper now too.", MAT_40, False),
+        ("The mat is $39.90, not $29.90.", MAT_40, True),
+        ("Straps aren't part of the $29.90 mat deal, but I can add one if you like.", MAT_40,
+         False),
+        # A charge the customer may choose, in a message that keeps the free promise.
+        ("Your screen protector is free, and you only pay if you decide to go ahead with the "
+         "repair.", PROTECTOR, False),
+        ("Your screen protector is free, but you pay $5 to have it fitted.", PROTECTOR, True),
+        # An offer said to be over or limited, in the clause that names it.
+        ("The mat is $29.90, but the 40% off is only for members.", MAT_40, True),
+        ("Free delivery on the sofa bed is limited to the city centre.", SOFA, True),
+        ("The mat is $29.90 with 40% off, for everyone, until Sunday.", MAT_40, False),
+        # A business signing its message.
+        ("Hi Zen Yoga Supply here 😊 the mat is $29.90.", MAT_40, True),
+        ("Hi, Ana here 😊 the FitNest mat is $29.90.", MAT_40, False),
     ],
 )
 def test_creative_mismatch_needs_and_uses_the_ad(

@@ -129,8 +129,8 @@ def _paid_after_free(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
     if kept_free and charges and "optional_charge" in analysis.hits:
         # "The diagnostic is free and you only pay if you go ahead with the repair": a charge
         # the customer may choose, in a message that keeps the free promise.
-        optional = {analysis.unit("clause", s) for s, _ in analysis.hits["optional_charge"]}
-        charges = [c for c in charges if analysis.unit("clause", c[0]) not in optional]
+        optional = {analysis.unit("sentence", s) for s, _ in analysis.hits["optional_charge"]}
+        charges = [c for c in charges if analysis.unit("sentence", c[0]) not in optional]
     if amounts and kept_free:
         # The message itself says the offer is free: an amount may price something else
         # ("the screen protector is free; the repair is $45"). It counts beside a charge
@@ -164,6 +164,13 @@ _ITEM_WORD = re.compile(r"[a-z]{3,}")
 _PROMO_WORDS = frozenset({"promo", "promotion", "deal", "offer", "discount", "sale", "promosi",
                           "diskon", "potongan", "khuyen", "oferta", "promocion",
                           "promocao", "descuento", "desconto", "bundle"})
+# A multi-buy deal, the promotion an ad most often names: "buy 1 get 1", "b1g1", "2x1",
+# "1+1", "mua 2 tặng 1" (folded "mua 2 tang 1"), "compre 2 leve 3", "1 แถม 1".
+_MULTIBUY = re.compile(
+    r"(?<![a-z0-9])(?:(?:buy|beli|mua|compre|compra|lleva|bili|bumili) ?[0-9]{1,2} ?"
+    r"(?:get|take|free|gratis|tang|leve|lleva|paga|libre|percuma|dapat) ?[0-9]{1,2}"
+    r"|b[0-9][gt][0-9]|[1-9] ?[x+] ?[1-9])(?![a-z0-9])|[0-9] ?แถม ?[0-9]"
+)
 _FREE_COMPOUND = re.compile(r"(?<![a-z])free(ship|shipping|ongkir|delivery|postage|gift)(?![a-z])")
 _ITEM_REACH = 60
 _FREE_SAID_REACH = 20
@@ -294,9 +301,10 @@ def _offer_limited(analysis: Analysis, ad: AdCreative) -> list[Range]:
         clause = analysis.unit("clause", start)
         begin = clause_ends[clause - 1] if clause > 0 else 0
         finish = clause_ends[clause] if clause < len(clause_ends) else len(text)
-        for word in _ITEM_WORD.findall(text[begin:finish]):
-            if word in words:
-                return [(start, end)]
+        clause_text = text[begin:finish]
+        if any(w in words for w in _ITEM_WORD.findall(clause_text)) or _MULTIBUY.search(
+                clause_text):
+            return [(start, end)]
     return []
 
 

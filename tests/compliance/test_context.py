@@ -112,6 +112,12 @@ def test_own_number_is_not_a_diversion_on_whatsapp_or_messenger(check: Check, ch
         ("The mat is $29.90, but the 40% off is only for members.", MAT_40, True),
         ("Free delivery on the sofa bed is limited to the city centre.", SOFA, True),
         ("The mat is $29.90 with 40% off, for everyone, until Sunday.", MAT_40, False),
+        ("Yes, $499, but the free delivery was only for the first 100 buyers.", SOFA, True),
+        ("Dạ combo 3 gói 99K ạ, còn freeship thì bên em hết rồi nha", COFFEE, True),
+        ("The kit is $29.90, sorry, we no longer do the buy 1 get 1.", MAT_40, True),
+        ("The mat is $39.90 - the $29.90 one in the ad is the thin version.", MAT_40, True),
+        ("Your screen protector is free. If further repairs are needed, we quote before any "
+         "charge.", PROTECTOR, False),
         # A business signing its message.
         ("Hi Zen Yoga Supply here 😊 the mat is $29.90.", MAT_40, True),
         ("Hi, Ana here 😊 the FitNest mat is $29.90.", MAT_40, False),

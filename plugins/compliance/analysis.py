@@ -154,6 +154,16 @@ class Analysis:
         ends = self._ends(scope)
         return 0 if ends is None else bisect_right(ends, position)
 
+    def unit_range(self, scope: str, position: int) -> Range:
+        """Where the sentence or clause holding ``position`` starts and ends (the whole text
+        for ``message``)."""
+        ends = self._ends(scope)
+        if ends is None:
+            return (0, len(self.text))
+        unit = bisect_right(ends, position)
+        return (ends[unit - 1] if unit > 0 else 0,
+                ends[unit] if unit < len(ends) else len(self.text))
+
     def grouped(self, concept: str, scope: str, skip_negated: bool) -> dict[int, list[Range]]:
         """The hits of ``concept`` by sentence, clause or message (index 0), in match order,
         without the negated ones if ``skip_negated``; computed once per message, since many

@@ -27,7 +27,7 @@ with the repair") does not break a free promise the message keeps.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from itertools import chain
 
@@ -54,14 +54,13 @@ _NOW_REACH = 15
 # RM19", "not the $45"). A negation further back is about something else ("flights aren't
 # part of the $289 package").
 _DENIAL_GAP = re.compile(r" ?(?:[^\s\d]+ )?")
+_NAME = r"(?:[A-Z][\w'&\-]*|[A-Z]{2,})(?:\s+(?:[A-Z][\w'&\-]*|&)){0,3}"
 # A business introducing itself: "this is X", "welcome to X", "from X", "ng X", "de X"...
 _INTRO = re.compile(
     r"(?:(?<!\w)(?i:this is|welcome to|reaching out to|contacting|messaging|from|at|with|ng|dari|"
     r"daripada|từ|bên em là|shop là|bên|de|do|da|del|of|by|ini|di sini|sini|aqui é|somos|kami)"
-    r"\s+|จาก|ร้าน)"
-    r"((?:[A-Z][\w'&\-]*|[A-Z]{2,})(?:\s+(?:[A-Z][\w'&\-]*|&)){0,3})"
+    rf"\s+|จาก|ร้าน)({_NAME})"
 )
-_NAME = r"(?:[A-Z][\w'&\-]*|[A-Z]{2,})(?:\s+(?:[A-Z][\w'&\-]*|&)){0,3}"
 # A business signing its message: "Globetrek Holidays here 😊".
 _SIGNED = re.compile(rf"(?<![\w'])({_NAME})\s+here\b")
 _GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "dear", "good", "morning", "afternoon",
@@ -108,6 +107,11 @@ def _amounts_near(value: float, amount: float, tolerance: float) -> bool:
     return abs(amount - value) <= max(tolerance * max(abs(value), 1.0), 0.005)
 
 
+def _within(a: Range, b: Range, reach: int) -> bool:
+    """``a`` ends or starts within ``reach`` characters of ``b``, on either side."""
+    return abs(a[0] - b[1]) <= reach or abs(b[0] - a[1]) <= reach
+
+
 def _unnegated(analysis: Analysis, concepts: tuple[str, ...]) -> list[Range]:
     return [h for c in concepts for h in analysis.hits.get(c, ()) if not analysis.negated(h, c)]
 
@@ -137,9 +141,8 @@ def _paid_after_free(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
         # word ("free, just pay $5 shipping") or beside the free thing not called free.
         items = _free_items(ad.offer) if ad.offer else ()
         unfree = set(_near_unfree_mentions(analysis, items, amounts)) if items else set()
-        amounts = [r for r in amounts if r in unfree or any(
-            abs(r[0] - c[1]) <= _CHARGE_REACH or abs(c[0] - r[1]) <= _CHARGE_REACH
-            for c in charges)]
+        amounts = [r for r in amounts
+                   if r in unfree or any(_within(r, c, _CHARGE_REACH) for c in charges)]
     # "Free when you buy frames": a condition the ad did not state.
     conditions = _unnegated(analysis, ("purchase_condition",))
     if conditions and ad.offer and "purchase_condition" in default_matcher().analyse(
@@ -216,17 +219,15 @@ def _near_unfree_mentions(analysis: Analysis, items: tuple[str, ...], charges: l
             if any(abs(f[0] - at) <= _FREE_SAID_REACH
                    and unit("sentence", f[0]) == unit("sentence", at) for f in free_words):
                 continue  # "delivery is free": the message keeps that part of the promise
-            near += [(s, e) for s, e in charges
-                     if (abs(s - end) <= _ITEM_REACH or abs(at - e) <= _ITEM_REACH)
-                     and (not same_sentence or unit("sentence", s) == unit("sentence", at))]
+            near += [c for c in charges if _within(c, (at, end), _ITEM_REACH)
+                     and (not same_sentence or unit("sentence", c[0]) == unit("sentence", at))]
     return sorted(set(near))
 
 
 def _beside(amounts: list[Money], hits: Iterable[Range], reach: int) -> list[Money]:
     """The amounts within ``reach`` characters of one of ``hits``, on either side."""
     hits = tuple(hits)
-    return [m for m in amounts
-            if any(abs(m.start - e) <= reach or abs(s - m.end) <= reach for s, e in hits)]
+    return [m for m in amounts if any(_within((m.start, m.end), h, reach) for h in hits)]
 
 
 def _denied(analysis: Analysis, amount: Money) -> bool:
@@ -295,13 +296,9 @@ def _offer_limited(analysis: Analysis, ad: AdCreative) -> list[Range]:
     if not cues or not ad.offer:
         return []
     words = _offer_words(ad.offer, ad.brand or "") | _PROMO_WORDS
-    text = analysis.text
-    clause_ends = analysis.clause_ends
     for start, end in cues:
-        clause = analysis.unit("clause", start)
-        begin = clause_ends[clause - 1] if clause > 0 else 0
-        finish = clause_ends[clause] if clause < len(clause_ends) else len(text)
-        clause_text = text[begin:finish]
+        begin, finish = analysis.unit_range("clause", start)
+        clause_text = analysis.text[begin:finish]
         if any(w in words for w in _ITEM_WORD.findall(clause_text)) or _MULTIBUY.search(
                 clause_text):
             return [(start, end)]
@@ -314,6 +311,14 @@ def _without_greeting(name: str) -> str:
     while words and words[0].lower() in _GREETINGS:
         words.pop(0)
     return " ".join(words)
+
+
+def _business_names(pattern: re.Pattern[str], text: str, clean: Callable[[str], str]
+                    ) -> Iterator[str]:
+    """The names ``pattern`` captures that look like a business once cleaned."""
+    for match in pattern.finditer(text):
+        if _looks_like_business(name := clean(match.group(1))):
+            yield name
 
 
 def _looks_like_business(name: str) -> bool:
@@ -390,12 +395,10 @@ def _brand(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
         (m.group(1) for m in _POSSESSIVE_NAME.finditer(original))
         if "'s" in original or "\u2019s" in original else (),
         (m.group() for m in _OTHER_NAME.finditer(original)) if instead else (),
-        # Another business introducing itself, when the ad's brand is never named.
-        () if named else (name for m in _INTRO.finditer(original)
-                          if _looks_like_business(name := m.group(1).strip())),
-        () if named or " here" not in original else (
-            name for m in _SIGNED.finditer(original)
-            if _looks_like_business(name := _without_greeting(m.group(1)))),
+        # Another business introducing or signing itself, when the ad's brand is never named.
+        () if named else _business_names(_INTRO, original, str.strip),
+        () if named or " here" not in original else _business_names(
+            _SIGNED, original, _without_greeting),
     ), brand, folded)
     if found is not None:
         yield CHECK.finding("brand", [found])

@@ -46,6 +46,10 @@ def test_units_split_sentences_and_clauses() -> None:
     assert found.unit("sentence", send) != found.unit("sentence", thanks)
     assert found.unit("clause", hello) != found.unit("clause", friend)
     assert found.unit("message", hello) == found.unit("message", thanks)
+    text = found.text
+    assert text[slice(*found.unit_range("clause", friend))].strip() == "friend."
+    assert text[slice(*found.unit_range("sentence", thanks))] == "thanks"
+    assert found.unit_range("message", send) == (0, len(text))
 
 
 def test_one_run_serves_every_category_but_not_another_context(check: Check) -> None:

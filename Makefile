@@ -39,3 +39,5 @@ cassettes: install
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	find sdk adapters plugins -name '*.so' -delete
+	rm -f mmtkit__mypyc*.so

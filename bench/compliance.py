@@ -34,6 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mmtkit.messages import Channel, Text
+from mmtkit.native import compiled_modules
 from mmtkit.plugin_manager import PluginManager
 from mmtkit.plugins.compliance.analysis import default_matcher
 from mmtkit.plugins.compliance.check import MAX_CHECKED_CHARS
@@ -142,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
             lambda t=text: engine.check_outbound(Text(t), context))
     linear_ms = _time_ms(lambda: matcher._analyse(megabyte))
 
+    compiled = compiled_modules()
+    build = (f"compiled with mypyc ({sum(compiled.values())} of {len(compiled)} hot modules)"
+             if any(compiled.values()) else "pure Python (not compiled)")
+    print(f"build: {build}")
     print(f"corpus: {args.corpus} ({len(items)} messages x {args.rounds} rounds)")
     print("throughput is CPU time of this process (one core), so other load on the machine "
           f"does not count; wall clock: {messages / checks_wall:,.0f} messages/s")
@@ -162,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"per-message load: mean {statistics.fmean(latencies) / 1000:.1f} us")
     if args.json:
         print(json.dumps({
+            "compiled": compiled,
             "messages_per_second": round(per_second, 1),
             "wall_messages_per_second": round(messages / checks_wall, 1),
             "clean_messages_per_second": round(clean_per_second, 1),

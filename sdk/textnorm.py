@@ -183,11 +183,13 @@ class _Edits:
     everything between them was copied unchanged."""
 
     pieces: tuple[tuple[int, int, int, int], ...]
-    out_starts: tuple[int, ...] = field(init=False)
+    out_starts: tuple[int, ...]
 
-    @out_starts.default
-    def _starts(self) -> tuple[int, ...]:
-        return tuple(p[0] for p in self.pieces)
+    @classmethod
+    def of(cls, pieces: tuple[tuple[int, int, int, int], ...]) -> _Edits:
+        # A factory, not an attrs default: the compiled build (mypyc) cannot compile an
+        # attrs ``@x.default`` method.
+        return cls(pieces, tuple(p[0] for p in pieces))
 
     def start_to_input(self, pos: int) -> int:
         i = bisect_right(self.out_starts, pos) - 1
@@ -288,7 +290,7 @@ def _fold_chars(text: str) -> tuple[str, _Edits | None]:
         size = len(_TABLE[ord(match.group())])
         pieces.append((start + delta, start + delta + size, start, start + 1))
         delta += size - 1
-    return folded, _Edits(tuple(pieces))
+    return folded, _Edits.of(tuple(pieces))
 
 
 def _despace(text: str) -> tuple[str, _Runs | None]:
@@ -362,7 +364,7 @@ def _collapse_spaces(text: str) -> tuple[str, _Edits | None]:
     if not pieces:
         return text, None
     out.append(text[cursor:])
-    return "".join(out), _Edits(tuple(pieces))
+    return "".join(out), _Edits.of(tuple(pieces))
 
 
 def normalize(text: str) -> Normalized:

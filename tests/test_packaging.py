@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from mmtkit.native import COMPILED
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = {"sdk": "mmtkit", "adapters": "mmtkit/adapters", "plugins": "mmtkit/plugins"}
@@ -57,6 +60,21 @@ def test_wheel_contains_every_module(wheel: zipfile.ZipFile) -> None:
         f"not in the wheel (add the sub-package to [tool.setuptools] packages): {sorted(missing)}"
     )
     assert "mmtkit/py.typed" in names
+
+
+def test_wheel_holds_the_compiled_modules(wheel: zipfile.ZipFile) -> None:
+    """Beside their sources (the fallback), the compiled hot path and mypyc's shared
+    library; a deliberately pure build (MMTKIT_PURE_PYTHON=1) holds only the sources."""
+    names = wheel.namelist()
+    compiled = {n for n in names if n.endswith(".so") or n.endswith(".pyd")}
+    if os.environ.get("MMTKIT_PURE_PYTHON") == "1":
+        assert not compiled
+        return
+    for module in COMPILED:
+        path = module.replace(".", "/")
+        assert any(n.startswith(path + ".") for n in compiled), f"{module} not compiled"
+        assert f"{path}.py" in names
+    assert any(n.startswith("mmtkit__mypyc.") for n in compiled)
 
 
 def test_wheel_has_no_top_level_sdk_adapters_or_plugins(wheel: zipfile.ZipFile) -> None:

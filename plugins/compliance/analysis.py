@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import ahocorasick  # type: ignore[import-not-found]
 
@@ -77,25 +77,9 @@ _CLAUSE_END = re.compile(
 )
 
 Range = tuple[int, int]
-_T = TypeVar("_T")
-
-
-class _lazy(Generic[_T]):
-    """``functools.cached_property`` without its per-access lock (Python 3.11 takes one):
-    computed on first access, then a plain instance attribute. An analysis belongs to one
-    message and is never shared across threads while it is being filled."""
-
-    def __init__(self, function: Callable[[Any], _T]) -> None:
-        self.function = function
-        self.name = function.__name__
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def __get__(self, instance: Any, owner: type | None = None) -> _T:
-        value = self.function(instance)
-        instance.__dict__[self.name] = value
-        return value
+_Payload = tuple[str, bool, bool, int, str | None]
+"""What the automaton holds for one term: concept, bounded on the left, on the right, length,
+and the accented spelling it must agree with (or None)."""
 
 
 _NEAR_GAP = re.compile(r" (?:[a-z]+ )?")
@@ -123,17 +107,34 @@ class Analysis:
         self._groups: dict[tuple[str, str, bool], dict[int, list[Range]]] = {}
         self._negated: dict[int, bool] = {}  # by start: several concepts share a hit's start
         self._spans: dict[tuple[Range, ...], tuple[Span, ...]] = {}
+        # Computed on first use (most messages need few of them): see the properties.
+        self._sentence_ends: list[int] | None = None
+        self._clause_ends: list[int] | None = None
+        self._urls: list[entities.Found] | None = None
+        self._emails: list[entities.Found] | None = None
+        self._handles: list[entities.Found] | None = None
+        self._phones: list[entities.Found] | None = None
+        self._money: list[entities.Money] | None = None
+        self._files: list[entities.Found] | None = None
 
     @property
     def text(self) -> str:
         return self.normalized.text
 
-    @_lazy
+    @property
     def sentence_ends(self) -> list[int]:
-        return [m.end() for m in _SENTENCE_END.finditer(self.text)]
+        if self._sentence_ends is None:
+            self._sentence_ends = [m.end() for m in _SENTENCE_END.finditer(self.text)]
+        return self._sentence_ends
 
-    @_lazy
+    @property
     def clause_ends(self) -> list[int]:
+        found = self._clause_ends
+        if found is None:
+            found = self._clause_ends = self._find_clause_ends()
+        return found
+
+    def _find_clause_ends(self) -> list[int]:
         # A comma or colon between digits is part of a number or a time ("₱3,999",
         # "10:30"), not the end of a clause.
         text = self.text
@@ -243,29 +244,42 @@ class Analysis:
 
     # -- entities, on first use -------------------------------------------------------------
 
-    @_lazy
+    @property
     def urls(self) -> list[entities.Found]:
-        return entities.urls(self.normalized.folded)
+        if self._urls is None:
+            self._urls = entities.urls(self.normalized.folded)
+        return self._urls
 
-    @_lazy
+    @property
     def emails(self) -> list[entities.Found]:
-        return entities.emails(self.normalized.folded)
+        if self._emails is None:
+            self._emails = entities.emails(self.normalized.folded)
+        return self._emails
 
-    @_lazy
+    @property
     def handles(self) -> list[entities.Found]:
-        return entities.handles(self.normalized.folded)
+        if self._handles is None:
+            self._handles = entities.handles(self.normalized.folded)
+        return self._handles
 
-    @_lazy
+    @property
     def phones(self) -> list[entities.Found]:
-        return entities.phone_numbers(self.normalized.folded, spelled=SPELLED_DIGIT in self.hits)
+        if self._phones is None:
+            self._phones = entities.phone_numbers(self.normalized.folded,
+                                                  spelled=SPELLED_DIGIT in self.hits)
+        return self._phones
 
-    @_lazy
+    @property
     def money(self) -> list[entities.Money]:
-        return entities.money(self.normalized.folded)
+        if self._money is None:
+            self._money = entities.money(self.normalized.folded)
+        return self._money
 
-    @_lazy
+    @property
     def files(self) -> list[entities.Found]:
-        return entities.executable_files(self.normalized.folded)
+        if self._files is None:
+            self._files = entities.executable_files(self.normalized.folded)
+        return self._files
 
 
 class Matcher:
@@ -278,7 +292,7 @@ class Matcher:
         (keyword signals) leaves them out."""
         self.lexicon = lexicon
         automaton: Any = ahocorasick.Automaton()
-        payloads: dict[str, list[tuple[str, bool, bool, int, str | None]]] = {}
+        payloads: dict[str, list[_Payload]] = {}
         for term in lexicon.terms:
             payloads.setdefault(term.text, []).append(
                 (term.concept, term.left_bound, term.right_bound, len(term.text), term.accented)
@@ -305,7 +319,8 @@ class Matcher:
         original = normalized.original
         plain = original.isascii()  # no diacritics to compare
         same = normalized.same_offsets
-        for end_index, payload in self._automaton.iter(folded):
+        matches: Iterator[tuple[int, tuple[_Payload, ...]]] = self._automaton.iter(folded)
+        for end_index, payload in matches:  # typed: the compiled loop unboxes each field
             end = end_index + 1
             after_is_word = end < size and folded[end] in word
             for concept, left, right, length, accented in payload:

@@ -8,7 +8,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mmtkit.plugins.compliance import creative_mismatch as cm
+from mmtkit.plugins.compliance import creative_rules as cm
 
 # Pieces of the patterns themselves, in random case, among ordinary words and names, so the
 # patterns do match a good share of the generated texts.

@@ -1,0 +1,418 @@
+"""The rules of the ``creative_mismatch`` check: the message must keep the promise of the ad
+that opened the conversation (TikTok Messaging Ads Policies, "Avoiding common violations").
+
+They live apart from the plugin module (``creative_mismatch``) so that they can be compiled
+(``mmtkit.native``): a pluggy hook implementation cannot be.
+
+It reads :attr:`mmtkit.policy.PolicyContext.ad_creative` and does nothing without one:
+
+* ``paid_after_free`` — the ad offered something free and the message quotes an amount or
+  asks for payment (negated payment words such as "no payment needed" pass), or the ad
+  offered one part free ("sofa bed $499 with free delivery") and the message charges an
+  amount next to that part ("delivery is another $80");
+* ``price`` — every amount quoted differs from the ad's price (the ad's price denied right
+  before it, "RM39, not RM19", or said to be over, "the 99k deal is over", does not count), an
+  amount is presented as an extra charge, or a higher amount is called the price now beside
+  the ad's ("it's $65 now, the $45 was an opening price"), or a percentage differs from the
+  one in the ad's offer;
+* ``offer_withdrawn`` — the message says the advertised offer no longer applies, or says a
+  part of it (a word of the ad's offer, or a promotion) is over or limited in the same clause
+  ("unlimited mileage is only for weekly rentals");
+* ``brand`` — the message introduces or signs itself as another business ("thanks for
+  reaching out to Horizon Tours", "Globetrek Holidays here") while never naming the ad's brand,
+  calls another product's brand by name ("the Happy Paws brand", "da marca ZenMove"), or
+  offers another brand in place of the ad's when that is out of stock.
+
+A charge the customer may choose ("the diagnostic is free and you only pay if you go ahead
+with the repair") does not break a free promise the message keeps.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
+from itertools import chain
+
+from mmtkit.plugins.compliance.analysis import (
+    NEGATION,
+    NEGATION_NEAR,
+    Analysis,
+    Range,
+    default_matcher,
+)
+from mmtkit.plugins.compliance.check import CategoryCheck
+from mmtkit.plugins.compliance.entities import Money
+from mmtkit.plugins.compliance.rules import Finding
+from mmtkit.policy import AdCreative, PolicyContext
+from mmtkit.textnorm import normalize_term
+
+CATEGORY = "creative_mismatch"
+_PERCENT = re.compile(r"(?<![\d.,])(\d{1,3})\s?%")
+_EXTRA_REACH = 30
+_NOW_REACH = 15
+# Between a negation and the ad's price it denies: nothing, or one word ("not RM19", "bukan
+# RM19", "not the $45"). A negation further back is about something else ("flights aren't
+# part of the $289 package").
+_DENIAL_GAP = re.compile(r" ?(?:[^\s\d]+ )?")
+_NAME = r"(?:[A-Z][\w'&\-]*|[A-Z]{2,})(?:\s+(?:[A-Z][\w'&\-]*|&)){0,3}"
+# A business introducing itself: "this is X", "welcome to X", "from X", "ng X", "de X"...
+_INTRO = re.compile(
+    r"(?:(?<!\w)(?i:this is|welcome to|reaching out to|contacting|messaging|from|at|with|ng|dari|"
+    r"daripada|từ|bên em là|shop là|bên|de|do|da|del|of|by|ini|di sini|sini|aqui é|somos|kami)"
+    rf"\s+|จาก|ร้าน)({_NAME})"
+)
+# A business signing its message: "Globetrek Holidays here 😊".
+_SIGNED = re.compile(rf"(?<![\w'])({_NAME})\s+here\b")
+_GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "dear", "good", "morning", "afternoon",
+                        "evening", "yes", "ok", "okay", "sure", "thanks", "halo", "hai", "hola",
+                        "olá", "ola", "chào", "xin"})
+# A name the message calls a brand: "the Happy Paws brand", "da marca ZenMove", "ยี่ห้อ Milky Moo".
+_BRAND_WORDS = ("brand", "marca", "merek", "merk", "jenama", "thương hiệu", "hãng", "nhãn hiệu",
+                "ยี่ห้อ", "แบรนด์", "tatak")
+_BRAND_WORD = rf"(?<![A-Za-z])(?i:{'|'.join(_BRAND_WORDS)})"
+_CALLED_BRAND = re.compile(
+    rf"{_BRAND_WORD}\s*(?:(?i:is|ay|é|es|adalah|ialah|là)\s+)?({_NAME})"
+    rf"|({_NAME})\s+{_BRAND_WORD}\b"
+)
+# The advertised product is out of stock, and something else is offered.
+_OUT_OF_STOCK = re.compile(
+    r"out of|sold out|no stock|out of stock|habis|tiada stok|takde stok|tidak ada stok|het hang|"
+    r"hết hàng|hết|หมด|esgotad|agotad|ubos na|wala nang stock"
+)
+# Words that put one product in place of another.
+_SUBSTITUTE = re.compile(
+    r"\binstead\b|\b(?:now|actually) (?:selling|stocking|carrying)\b|\bwe (?:now )?(?:stock|carry) "
+    r"now\b|\bsebagai gant|\bgantinya\b|\bdiganti dengan\b|\bthay (?:vào|bằng)\b|\ben su lugar\b|"
+    r"\ben vez de\b|\bem vez d|\bno lugar d|\bsa halip\b"
+)
+# Words every _SUBSTITUTE match contains (a property test holds them to it): most messages hold
+# none, and a few substring searches cost less than the pattern.
+_SUBSTITUTE_WORDS = ("instead", "stock", "carry", "selling", "gant", "thay ", "lugar", "vez d",
+                     "halip")
+# Multi-word capitalised or CamelCase names ("Happy Tails", "KeyMaster"); single capitalised
+# words start sentences too often.
+_OTHER_NAME = re.compile(
+    r"(?<![\w'])(?:[A-Z][\w'&\-]*(?:\s+[A-Z][\w'&\-]*){1,3}|[A-Z][a-z]+[A-Z]\w*)"
+)
+_CAMEL = re.compile(r"[a-z][A-Z]")
+# A CamelCase name in the possessive is a brand's product ("BrewMaster's kit"); ordinary
+# capitalised words in the possessive are not ("Mother's Day", "New Year's").
+_POSSESSIVE_NAME = re.compile(r"(?<![\w'])([A-Z][a-z]+[A-Z]\w*)['\u2019]s\b")
+_TOKEN = re.compile(r"[a-z0-9]+")
+_WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_NOT_NAMES = frozenset({"tiktok", "tiktok shop", "whatsapp", "messenger", "instagram", "facebook"})
+
+
+def _amounts_near(value: float, amount: float, tolerance: float) -> bool:
+    return abs(amount - value) <= max(tolerance * max(abs(value), 1.0), 0.005)
+
+
+def _within(a: Range, b: Range, reach: int) -> bool:
+    """``a`` ends or starts within ``reach`` characters of ``b``, on either side."""
+    return abs(a[0] - b[1]) <= reach or abs(b[0] - a[1]) <= reach
+
+
+def _unnegated(analysis: Analysis, concepts: tuple[str, ...]) -> list[Range]:
+    return [h for c in concepts for h in analysis.hits.get(c, ()) if not analysis.negated(h, c)]
+
+
+def _paid_after_free(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
+    if not ad.free:
+        return
+    amounts = [(m.start, m.end) for m in analysis.money]
+    charges = _unnegated(analysis, ("pay", "fee"))
+    # "free" words sit inside "miễn phí"/"free of charge": a fee word inside a free word is
+    # the free word itself, not a charge.
+    free_words = analysis.hits.get("free_word", [])
+
+    def outside_free_words(ranges: list[Range]) -> list[Range]:
+        return [r for r in ranges if not any(f[0] <= r[0] and r[1] <= f[1] for f in free_words)]
+
+    amounts, charges = outside_free_words(amounts), outside_free_words(charges)
+    kept_free = bool(_unnegated(analysis, ("free_word",)))
+    if kept_free and charges and "optional_charge" in analysis.hits:
+        # "The diagnostic is free and you only pay if you go ahead with the repair": a charge
+        # the customer may choose, in a message that keeps the free promise.
+        optional = {analysis.unit("sentence", s) for s, _ in analysis.hits["optional_charge"]}
+        charges = [c for c in charges if analysis.unit("sentence", c[0]) not in optional]
+    if amounts and kept_free:
+        # The message itself says the offer is free: an amount may price something else
+        # ("the screen protector is free; the repair is $45"). It counts beside a charge
+        # word ("free, just pay $5 shipping") or beside the free thing not called free.
+        items = _free_items(ad.offer) if ad.offer else ()
+        unfree = set(_near_unfree_mentions(analysis, items, amounts)) if items else set()
+        amounts = [r for r in amounts
+                   if r in unfree or any(_within(r, c, _CHARGE_REACH) for c in charges)]
+    # "Free when you buy frames": a condition the ad did not state.
+    conditions = _unnegated(analysis, ("purchase_condition",))
+    if conditions and ad.offer and "purchase_condition" in default_matcher().analyse(
+            ad.offer).hits:
+        conditions = []  # the ad said so too ("free screen protector with any purchase")
+    ranges = sorted(set(amounts + charges + conditions))
+    if ranges:
+        yield CHECK.finding("paid_after_free", ranges)
+
+
+# Words around a free word in an offer that do not name the free thing.
+_NOT_ITEMS = frozenset({
+    "with", "and", "plus", "for", "the", "get", "buy", "your", "all", "any", "also", "when",
+    "dengan", "dan", "beli", "dapat", "untuk", "semua", "juga", "kalau", "jika", "serta",
+    "com", "con", "para", "por", "mais", "los", "las", "del", "das", "dos", "uma",
+    "kem", "mua", "cho", "voi", "tang", "free", "gratis", "percuma", "libre", "gratuito",
+    "gratuita", "mien", "phi", "libreng", "walang", "bayad", "nang", "mga", "order", "orders",
+})
+_ITEM_WORD = re.compile(r"[a-z]{3,}")
+# Words that name a promotion in the served languages ("promo", "khuyến mãi" folds to
+# "khuyen mai").
+_PROMO_WORDS = frozenset({"promo", "promotion", "deal", "offer", "discount", "sale", "promosi",
+                          "diskon", "potongan", "khuyen", "oferta", "promocion",
+                          "promocao", "descuento", "desconto", "bundle"})
+# A multi-buy deal, the promotion an ad most often names: "buy 1 get 1", "b1g1", "2x1",
+# "1+1", "mua 2 tặng 1" (folded "mua 2 tang 1"), "compre 2 leve 3", "1 แถม 1".
+_MULTIBUY = re.compile(
+    r"(?<![a-z0-9])(?:(?:buy|beli|mua|compre|compra|lleva|bili|bumili) ?[0-9]{1,2} ?"
+    r"(?:get|take|free|gratis|tang|leve|lleva|paga|libre|percuma|dapat) ?[0-9]{1,2}"
+    r"|b[0-9][gt][0-9]|[1-9] ?[x+] ?[1-9])(?![a-z0-9])|[0-9] ?แถม ?[0-9]"
+)
+_FREE_COMPOUND = re.compile(r"(?<![a-z])free(ship|shipping|ongkir|delivery|postage|gift)(?![a-z])")
+_ITEM_REACH = 60
+_FREE_SAID_REACH = 20
+_CHARGE_REACH = 40
+
+
+@lru_cache(maxsize=256)
+def _free_items(offer: str) -> tuple[str, ...]:
+    """The words next to a free word in an ad's offer: "free delivery" → delivery, "frete
+    grátis" → frete, "beli 2 percuma tudung" → tudung."""
+    analysis = default_matcher().analyse(offer)
+    text = analysis.text
+    items: list[str] = []
+    for start, end in analysis.hits.get("free_word", ()):
+        before = _ITEM_WORD.findall(text[max(0, start - 24) : start])[-1:]
+        after = _ITEM_WORD.findall(text[end : end + 24])[:2]
+        items += [w for w in before + after if w not in _NOT_ITEMS]
+    items += _FREE_COMPOUND.findall(text)  # "freeship", "freeongkir": one word
+    return tuple(dict.fromkeys(items))
+
+
+def _free_part_charged(analysis: Analysis, ad: AdCreative, others: list[Money]) -> list[Range]:
+    """Amounts charged for the part of the offer the ad gave free ("Sofa bed $499 with free
+    delivery" — "delivery to your area is another $80")."""
+    items = _free_items(ad.offer) if ad.offer and others else ()
+    if not items:
+        return []
+    return _near_unfree_mentions(analysis, items, [(m.start, m.end) for m in others],
+                                 same_sentence=True)
+
+
+def _near_unfree_mentions(analysis: Analysis, items: tuple[str, ...], charges: list[Range],
+                          *, same_sentence: bool = False) -> list[Range]:
+    """The charges close to a mention of a free item that the message does not itself call
+    free ("delivery is free" keeps that part of the promise)."""
+    folded = analysis.normalized.folded
+    free_words = analysis.hits.get("free_word", ())
+    unit = analysis.unit
+    near: list[Range] = []
+    for item in items:
+        for match in re.finditer(rf"(?<![a-z]){item}", folded):
+            at, end = match.start(), match.end()
+            if any(abs(f[0] - at) <= _FREE_SAID_REACH
+                   and unit("sentence", f[0]) == unit("sentence", at) for f in free_words):
+                continue  # "delivery is free": the message keeps that part of the promise
+            near += [c for c in charges if _within(c, (at, end), _ITEM_REACH)
+                     and (not same_sentence or unit("sentence", c[0]) == unit("sentence", at))]
+    return sorted(set(near))
+
+
+def _beside(amounts: list[Money], hits: Iterable[Range], reach: int) -> list[Money]:
+    """The amounts within ``reach`` characters of one of ``hits``, on either side."""
+    hits = tuple(hits)
+    return [m for m in amounts if any(_within((m.start, m.end), h, reach) for h in hits)]
+
+
+def _denied(analysis: Analysis, amount: Money) -> bool:
+    """The amount right after a negation ("RM39, not RM19 like the video said")."""
+    text = analysis.text
+    return any(e <= amount.start and _DENIAL_GAP.fullmatch(text, e, amount.start)
+               for concept in (NEGATION, NEGATION_NEAR)
+               for _, e in analysis.hits.get(concept, ()))
+
+
+def _price(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
+    tolerance = float(default_matcher().lexicon.setting(CATEGORY, "price_tolerance", 0.01))
+    if ad.price is not None and analysis.money:
+        price = float(ad.price)
+        # "RM39, not RM19 like the video said": a negated ad price is not a match, nor one
+        # said to be over in its clause ("the 99k deal is over, it's 189k now").
+        ended = analysis.grouped("price_ended", "clause", True)
+        matching = [m for m in analysis.money if _amounts_near(price, m.amount, tolerance)
+                    and not _denied(analysis, m)
+                    and not ended.get(analysis.unit("clause", m.start))]
+        others = [m for m in analysis.money if m not in matching]
+        if not matching:
+            yield CHECK.finding("price", [(m.start, m.end) for m in others])
+            return
+        charged = _beside(others, analysis.hits.get("extra_charge", ()), _EXTRA_REACH)
+        # "Classic set is $65 now, the $45 was an opening price": a higher amount called the
+        # price now, beside the ad's, is the price offered.
+        raised = [m for m in others if m.amount > price * (1 + tolerance)]
+        charged += _beside(raised, analysis.hits.get("price_now", ()), _NOW_REACH)
+        if charged:
+            yield CHECK.finding("price", sorted({(m.start, m.end) for m in charged}))
+            return
+        free_part = _free_part_charged(analysis, ad, others)
+        if free_part:
+            yield CHECK.finding("paid_after_free", free_part)
+            return
+    offered = {int(p) for p in _PERCENT.findall(ad.offer or "")}
+    if offered:
+        quoted = [(m.start(), m.end(), int(m.group(1)))
+                  for m in _PERCENT.finditer(analysis.normalized.folded)]
+        if quoted and not any(q in offered for _, _, q in quoted):
+            yield CHECK.finding("price", [(s, e) for s, e, _ in quoted])
+
+
+def _offer_withdrawn(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
+    if not (ad.offer or ad.price is not None or ad.free):
+        return
+    ranges = _unnegated(analysis, ("offer_withdrawn",)) or _offer_limited(analysis, ad)
+    if ranges:
+        yield CHECK.finding("offer_withdrawn", ranges)
+
+
+@lru_cache(maxsize=256)
+def _offer_words(offer: str, brand: str) -> frozenset[str]:
+    """The words that name an ad's offer ("unlimited", "mileage", "take"), without the
+    brand's and the little words."""
+    brand_words = set(_ITEM_WORD.findall(normalize_term(brand))) if brand else set()
+    return frozenset(w for w in _ITEM_WORD.findall(normalize_term(offer))
+                     if len(w) >= 4 and w not in _NOT_ITEMS and w not in brand_words)
+
+
+def _offer_limited(analysis: Analysis, ad: AdCreative) -> list[Range]:
+    """A part of the ad's offer, or a promotion, said to be over or limited in one clause
+    ("wala na po yung buy 2 take 1 promo", "unlimited mileage is only for weekly rentals")."""
+    cues = _unnegated(analysis, ("price_ended", "offer_limited"))
+    if not cues or not ad.offer:
+        return []
+    words = _offer_words(ad.offer, ad.brand or "") | _PROMO_WORDS
+    for start, end in cues:
+        begin, finish = analysis.unit_range("clause", start)
+        clause_text = analysis.text[begin:finish]
+        if any(w in words for w in _ITEM_WORD.findall(clause_text)) or _MULTIBUY.search(
+                clause_text):
+            return [(start, end)]
+    return []
+
+
+def _without_greeting(name: str) -> str:
+    """"Hi Globetrek Holidays" → "Globetrek Holidays": a greeting is not part of a name."""
+    words = name.split()
+    while words and words[0].lower() in _GREETINGS:
+        words.pop(0)
+    return " ".join(words)
+
+
+def _business_names(pattern: re.Pattern[str], text: str, clean: Callable[[str], str]
+                    ) -> Iterator[str]:
+    """The names ``pattern`` captures that look like a business once cleaned."""
+    for match in pattern.finditer(text):
+        if _looks_like_business(name := clean(match.group(1))):
+            yield name
+
+
+def _looks_like_business(name: str) -> bool:
+    words = name.split()
+    return len(words) >= 2 or bool(_CAMEL.search(name)) or (name.isupper() and len(name) >= 3)
+
+
+def _whole_word_in(text: str, words: str) -> bool:
+    start = text.find(words)
+    while start >= 0:
+        end = start + len(words)
+        if (start == 0 or text[start - 1] not in _WORD) and (
+            end == len(text) or text[end] not in _WORD
+        ):
+            return True
+        start = text.find(words, start + 1)
+    return False
+
+
+def _names_brand(folded: str, brand: str) -> bool:
+    """The brand as whole words, also written together or apart (``Glow Lab``/``GlowLab``)."""
+    if _whole_word_in(folded, brand):
+        return True
+    compact = brand.replace(" ", "")
+    tokens = _TOKEN.findall(folded)
+    if compact not in "".join(tokens):  # necessary, and one search in C
+        return False
+    return any(
+        "".join(tokens[i : i + n]) == compact for n in (1, 2, 3) for i in range(len(tokens))
+    )
+
+
+@lru_cache(maxsize=256)
+def _brand_key(brand: str) -> str:
+    """An ad's brand as the folded text spells it; ads repeat across conversations."""
+    return normalize_term(brand)
+
+
+def _other_brand(name: str, brand: str) -> str | None:
+    """The folded name when it is a business name other than the ad's brand."""
+    key = normalize_term(name.strip())
+    if not key or key in brand or brand in key or any(n in key for n in _NOT_NAMES):
+        return None
+    return key
+
+
+def _first_other(names: Iterable[str], brand: str, folded: str) -> Range | None:
+    """Where the first of ``names`` that is another business than the ad's brand stands in
+    the folded text."""
+    for name in names:
+        key = _other_brand(name, brand)
+        if key is not None and (start := folded.find(key)) >= 0:
+            return (start, start + len(key))
+    return None
+
+
+def _brand(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
+    if not ad.brand:
+        return
+    brand = _brand_key(ad.brand)
+    folded = analysis.text
+    original = analysis.normalized.original
+    lower = original.lower()
+    named = _names_brand(folded, brand)
+    # Another brand sent or sold in place of the ad's ("we're sending the VoltEdge power bank
+    # instead"), or offered because the ad's is out of stock.
+    instead = (any(w in lower for w in _SUBSTITUTE_WORDS) and _SUBSTITUTE.search(lower)) or (
+        named and (_OUT_OF_STOCK.search(folded) or _OUT_OF_STOCK.search(lower)))
+    found = _first_other(chain(
+        # Another brand by name, even beside the ad's ("the Happy Paws brand", "BrewMaster's
+        # cold brew kit").
+        (m.group(1) or m.group(2) for m in _CALLED_BRAND.finditer(original))
+        if any(w in lower for w in _BRAND_WORDS) else (),
+        (m.group(1) for m in _POSSESSIVE_NAME.finditer(original))
+        if "'s" in original or "\u2019s" in original else (),
+        (m.group() for m in _OTHER_NAME.finditer(original)) if instead else (),
+        # Another business introducing or signing itself, when the ad's brand is never named.
+        () if named else _business_names(_INTRO, original, str.strip),
+        () if named or " here" not in original else _business_names(
+            _SIGNED, original, _without_greeting),
+    ), brand, folded)
+    if found is not None:
+        yield CHECK.finding("brand", [found])
+
+
+def _mismatch(analysis: Analysis, context: PolicyContext) -> Iterator[Finding]:
+    ad = context.ad_creative
+    if ad is None:
+        return
+    yield from _paid_after_free(analysis, ad)
+    yield from _price(analysis, ad)
+    yield from _offer_withdrawn(analysis, ad)
+    yield from _brand(analysis, ad)
+
+
+CHECK = CategoryCheck(CATEGORY, [_mismatch])

@@ -1,0 +1,36 @@
+"""Which modules of this installation run compiled.
+
+Every outbound message goes through text normalisation, the lexicon analysis, the rule
+index, the entity extractors and the glue of the compliance categories. When mmtkit is built
+(``setup.py``), mypyc compiles these modules to C from the same typed source: the default
+checks then run about 1.3 times as fast, with the same answers. A machine without a C
+compiler, or a build with ``MMTKIT_PURE_PYTHON=1``, installs them as plain Python.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.machinery import EXTENSION_SUFFIXES
+
+__all__ = ["COMPILED", "compiled_modules"]
+
+COMPILED = (
+    "mmtkit.textnorm",
+    "mmtkit.plugins.compliance.analysis",
+    "mmtkit.plugins.compliance.check",
+    "mmtkit.plugins.compliance.creative_rules",
+    "mmtkit.plugins.compliance.entities",
+    "mmtkit.plugins.compliance.rules",
+)
+"""The modules ``setup.py`` compiles (it reads this tuple). A compiled module must not carry
+what mypyc cannot compile: pluggy hook implementations (their markers are attributes of a
+Python function), attrs ``@x.default`` methods, or descriptors that write ``__dict__``."""
+
+
+def compiled_modules() -> dict[str, bool]:
+    """Each module of :data:`COMPILED` and whether it was loaded from a compiled extension."""
+    found: dict[str, bool] = {}
+    for name in COMPILED:
+        path = getattr(importlib.import_module(name), "__file__", None) or ""
+        found[name] = path.endswith(tuple(EXTENSION_SUFFIXES))
+    return found

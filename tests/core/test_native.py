@@ -1,0 +1,119 @@
+"""The compiled build: in use, up to date with its sources, and giving the pure build's answers.
+
+``make install`` compiles the compliance hot path with mypyc (``setup.py``). If that build
+fell back to pure Python (no compiler, a mypyc error), the checks are slower but still right;
+CI must notice, so these tests fail instead of skipping. A deliberately pure build sets
+``MMTKIT_PURE_PYTHON=1``, and then the tests expect it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mmtkit.native import COMPILED, compiled_modules
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = {"mmtkit": ROOT / "sdk", "mmtkit/adapters": ROOT / "adapters",
+           "mmtkit/plugins": ROOT / "plugins"}
+PURE_WANTED = os.environ.get("MMTKIT_PURE_PYTHON") == "1"
+HOW_TO_SEE = ("run `.venv/bin/python setup.py build_ext` to see why mypyc did not build, "
+              "then `make install`")
+
+
+def _source_of(module: str) -> Path:
+    relative = module.split(".")[1:]
+    if relative[0] in {"adapters", "plugins"}:
+        return SOURCES[f"mmtkit/{relative[0]}"].joinpath(*relative[1:]).with_suffix(".py")
+    return SOURCES["mmtkit"].joinpath(*relative).with_suffix(".py")
+
+
+def test_the_build_is_the_one_asked_for() -> None:
+    found = compiled_modules()
+    assert set(found) == set(COMPILED)
+    if PURE_WANTED:
+        assert not any(found.values()), f"MMTKIT_PURE_PYTHON=1 but compiled: {found}"
+    else:
+        missing = [name for name, compiled in found.items() if not compiled]
+        assert not missing, f"not compiled: {missing}; {HOW_TO_SEE}"
+
+
+@pytest.mark.parametrize("module", COMPILED)
+def test_compiled_module_is_not_older_than_its_source(module: str) -> None:
+    """A compiled module shadows its source: an edit after the build would go unseen."""
+    loaded = Path(importlib.import_module(module).__file__ or "")
+    source = _source_of(module)
+    assert source.is_file(), source
+    if loaded.suffix == ".py":
+        assert PURE_WANTED, f"{module} is not compiled; {HOW_TO_SEE}"
+        return
+    assert loaded.stat().st_mtime >= source.stat().st_mtime, (
+        f"{source.relative_to(ROOT)} changed after it was compiled; run `make install`"
+    )
+
+
+_DECISIONS = """
+import json, sys
+from pathlib import Path
+from mmtkit.messages import Channel, Text
+from mmtkit.native import compiled_modules
+from mmtkit.plugin_manager import PluginManager
+from mmtkit.plugins.compliance.evaluation import read_corpus
+from mmtkit.policy import AdCreative, PolicyContext, PolicyEngine
+engine = PolicyEngine(PluginManager.with_entry_points(env={}).hooks)
+ad = AdCreative(brand="Lunaloft", offer="buy 1 get 1 free", price=19.9, currency="MYR", free=True)
+rows = []
+for path in sys.argv[1:]:
+    for line in read_corpus(Path(path)):
+        for context in (line.context, PolicyContext(channel=line.context.channel, ad_creative=ad),
+                        PolicyContext(channel=Channel.WHATSAPP)):
+            decision = engine.check_outbound(Text(line.text), context)
+            rows.append([line.id, decision.action.value, [
+                [v.rule_id, v.severity.value, v.explanation, [[s.start, s.end] for s in v.spans]]
+                for v in decision.violations]])
+print(json.dumps({"compiled": compiled_modules(), "rows": rows}))
+"""
+
+
+def _pure_tree(target: Path) -> Path:
+    """The package as plain source files, laid out as installed, data files included."""
+    for package, folder in SOURCES.items():
+        for path in folder.rglob("*"):
+            relative = path.relative_to(folder)
+            if (not path.is_file() or "__pycache__" in relative.parts
+                    or (package == "mmtkit" and relative.parts[0] in {"adapters", "plugins"})
+                    or not (path.suffix in {".py", ".typed"}
+                            or path.parent.name in {"lexicons", "data"})):
+                continue  # a build leaves compiled copies beside the sources: not those
+            destination = target / package / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, destination)
+    return target
+
+
+def _decisions(corpora: list[Path], pythonpath: Path | None) -> dict[str, object]:
+    env = dict(os.environ)
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)  # before the installed package on sys.path
+    result = subprocess.run([sys.executable, "-c", _DECISIONS, *map(str, corpora)],
+                            capture_output=True, text=True, env=env, check=False)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def test_compiled_and_pure_builds_decide_alike(tmp_path: Path) -> None:
+    corpora = sorted((ROOT / "tests/compliance/blind").glob("set_*.jsonl"))[:6]
+    assert corpora, "no blind sets found"
+    installed = _decisions(corpora, None)
+    pure = _decisions(corpora, _pure_tree(tmp_path))
+    assert not any(pure["compiled"].values())  # type: ignore[attr-defined]
+    assert installed["compiled"] == compiled_modules()
+    assert len(installed["rows"]) > 1000  # type: ignore[arg-type]
+    assert installed["rows"] == pure["rows"]

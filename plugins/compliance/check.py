@@ -15,7 +15,8 @@ from mmtkit.plugins.compliance.analysis import Analysis, Range, default_matcher
 from mmtkit.plugins.compliance.rules import Finding
 from mmtkit.policy import PolicyContext, Severity, Violation
 
-__all__ = ["MAX_CHECKED_CHARS", "CategoryCheck", "PythonRule", "text_of", "text_of_event"]
+__all__ = ["MAX_CHECKED_CHARS", "CategoryCheck", "PythonRule", "finding", "text_of",
+           "text_of_event"]
 
 PythonRule = Callable[[Analysis, PolicyContext], Iterable[Finding]]
 
@@ -37,6 +38,11 @@ def text_of(content: Content) -> str | None:
 
 def text_of_event(event: InboundEvent) -> str | None:
     return event.text if isinstance(event, MessageReceived) else None
+
+
+def finding(rule_id: str, ranges: Iterable[Range]) -> Finding:
+    """A finding of the ``python = true`` rule ``rule_id``, as declared in the lexicons."""
+    return Finding(default_matcher().lexicon.rule(rule_id), tuple(ranges))
 
 
 _CHECKS: dict[str, CategoryCheck] = {}
@@ -62,8 +68,7 @@ class CategoryCheck:
 
     def finding(self, rule_suffix: str, ranges: Iterable[Range]) -> Finding:
         """A finding of one of this category's ``python = true`` rules."""
-        rule = default_matcher().lexicon.rule(f"{self.category}.{rule_suffix}")
-        return Finding(rule, tuple(ranges))
+        return finding(f"{self.category}.{rule_suffix}", ranges)
 
     def findings(self, text: str, context: PolicyContext, *, inbound: bool = False
                  ) -> list[Finding]:

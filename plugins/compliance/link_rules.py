@@ -1,0 +1,124 @@
+"""The Python rules that read what a message hands over: links, e-mail addresses, phone
+numbers, handles and file names (:mod:`mmtkit.plugins.compliance.entities`).
+
+Three categories use them: ``off_platform_diversion`` (contact details), ``brand_impersonation``
+(links whose host borrows TikTok's name) and ``malware`` (executable files, apps from a link).
+They run on nearly every message sent on TikTok, so they live here, in a module that is
+compiled (:mod:`mmtkit.native`), and each category's plugin module lists the ones it uses.
+Their settings are read from the ``[settings]`` table of the category's lexicon file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+from mmtkit.plugins.compliance.analysis import Analysis, default_matcher
+from mmtkit.plugins.compliance.check import finding
+from mmtkit.plugins.compliance.entities import WRITTEN_DOT
+from mmtkit.plugins.compliance.rules import Finding
+from mmtkit.policy import PolicyContext
+
+__all__ = ["allowed", "app_by_link", "contact_details", "executable_files", "host_of",
+           "lookalike_links"]
+
+_SCHEME = re.compile(r"^(?:https?://)?(?:www\.)?")
+_SPACED_DOT = re.compile(r" ?\. ?")
+_HOST_END = re.compile(r"[/\s?#]")
+
+
+def host_of(url: str) -> str:
+    """The host of a link as written in chat (``bit.ly/x`` → ``bit.ly``)."""
+    plain = _SPACED_DOT.sub(".", WRITTEN_DOT.sub(".", url))
+    return _HOST_END.split(_SCHEME.sub("", plain), maxsplit=1)[0]
+
+
+def allowed(host: str, domains: list[str]) -> bool:
+    """``host`` is one of ``domains`` or a subdomain of one."""
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+# -- off_platform_diversion --------------------------------------------------------------------
+
+_DIVERSION = "off_platform_diversion"
+
+
+def contact_details(analysis: Analysis, context: PolicyContext) -> Iterator[Finding]:
+    """Third-party links (hosts outside ``allowed_domains``), e-mail addresses, phone numbers,
+    and handles next to a messaging app's name; only on the channels in ``channels``: on
+    WhatsApp or Messenger the business's own number *is* the conversation."""
+    lexicon = default_matcher().lexicon
+    channels = lexicon.setting(_DIVERSION, "channels", ["tiktok", "tiktok_shop"])
+    if context.channel.value not in channels:
+        return
+    domains = lexicon.setting(_DIVERSION, "allowed_domains", [])
+    ranges = [(u.start, u.end) for u in analysis.urls if not allowed(host_of(u.value), domains)]
+    ranges += [(e.start, e.end) for e in analysis.emails]
+    ranges += [(p.start, p.end) for p in analysis.phones]
+    if "contact_app" in analysis.hits:
+        ranges += [(h.start, h.end) for h in analysis.handles]
+    if ranges:
+        yield finding(f"{_DIVERSION}.contact_details", ranges)
+
+
+# -- brand_impersonation -----------------------------------------------------------------------
+
+_IMPERSONATION = "brand_impersonation"
+_DEFAULT_NAMES = ["tiktok", "bytedance", "douyin"]
+_DEFAULT_DOMAINS = ["tiktok.com", "tiktokshop.com", "tiktokglobalshop.com", "tiktokv.com",
+                    "tiktokcdn.com", "bytedance.com", "douyin.com"]
+_SEPARATORS = re.compile(r"[-_.]")
+
+
+@lru_cache(maxsize=8)
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join("[-_.]?".join(map(re.escape, name)) for name in names))
+
+
+def lookalike_links(analysis: Analysis, context: PolicyContext) -> Iterator[Finding]:
+    """A link whose host borrows a ``platform_names`` name without being one of the
+    ``platform_domains`` (``tiktokshop-taxportal.info``, ``tik-tok-rewards.top``)."""
+    lexicon = default_matcher().lexicon
+    names = lexicon.setting(_IMPERSONATION, "platform_names", _DEFAULT_NAMES)
+    # Links are only extracted when a name occurs at all, even split ("tik-tok").
+    if _names_pattern(tuple(names)).search(analysis.normalized.folded) is None:
+        return
+    if not analysis.urls:
+        return
+    domains = lexicon.setting(_IMPERSONATION, "platform_domains", _DEFAULT_DOMAINS)
+    ranges = []
+    for url in analysis.urls:
+        host = host_of(url.value)
+        joined = _SEPARATORS.sub("", host)  # "tik-tok", "tik.tok" and "tik_tok" too
+        if any(name in joined for name in names) and not allowed(host, domains):
+            ranges.append((url.start, url.end))
+    if ranges:
+        yield finding(f"{_IMPERSONATION}.lookalike_link", ranges)
+
+
+# -- malware -----------------------------------------------------------------------------------
+
+_MALWARE = "malware"
+_DEFAULT_STORES = ["play.google.com", "apps.apple.com", "itunes.apple.com",
+                   "appgallery.huawei.com", "galaxystore.samsung.com", "microsoft.com"]
+
+
+def executable_files(analysis: Analysis, context: PolicyContext) -> Iterator[Finding]:
+    """An executable file name (``ParcelTrack.apk``, ``Invoice.pdf.exe``), unless negated
+    ("don't open .exe files")."""
+    ranges = [(f.start, f.end) for f in analysis.files if not analysis.negated((f.start, f.end))]
+    if ranges:
+        yield finding(f"{_MALWARE}.executable_file", ranges)
+
+
+def app_by_link(analysis: Analysis, context: PolicyContext) -> Iterator[Finding]:
+    """A request to install an app, with a link that is not an ``official_stores`` host."""
+    hits = analysis.hits
+    if "install" not in hits or "app" not in hits or not analysis.urls:
+        return
+    stores = default_matcher().lexicon.setting(_MALWARE, "official_stores", _DEFAULT_STORES)
+    links = [u for u in analysis.urls if not allowed(host_of(u.value), stores)]
+    installs = [h for h in hits["install"] if not analysis.negated(h)]
+    if links and installs:
+        yield finding(f"{_MALWARE}.app_by_link", [installs[0], (links[0].start, links[0].end)])

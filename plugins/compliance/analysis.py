@@ -55,26 +55,40 @@ _NEGATION_REACH = 80
 _SHORT_ACCENTED = 3
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 # Sentence ends: . ! ? (also ideographic and full-width) before a space or the end, runs of
-# ! ? new lines and semicolons, a spaced dash, and brackets. Clauses also end at commas, colons
-# and any dash, and Thai phrases at a space. Each pattern starts with one character class of
-# every possible first character, so the regex engine skips ordinary letters in C instead of
-# trying each alternative at every position (twice as fast); the lookbehinds then pick the
-# alternative in the order of the plain alternation (a property test holds them to it).
+# ! ? new lines and semicolons, a dash with a space (not a new line) before it and a space
+# after it, and brackets. Clauses also end at commas, colons and any en or em dash, and Thai
+# phrases at a space between Thai letters. Each pattern starts with one character class of
+# every possible first character, so the regex engine skips ordinary letters *and spaces* in
+# C instead of trying each alternative at every position (a spaced dash is found from its
+# dash, looking back for the space); the lookbehinds then pick the alternative in the order
+# of the plain alternation (a property test holds them to it). Thai spaces are found by a
+# pattern of their own, only in texts that hold Thai.
 _SENTENCE_END = re.compile(
-    "[.!?\u3002\uff01\uff1f\\n;()\\[\\]\\s]"
+    "[.!?\u3002\uff01\uff1f\\n;()\\[\\]\\-\u2013\u2014]"
     "(?:(?<=[.!?\u3002\uff01\uff1f])[.!?\u3002\uff01\uff1f]*(?=\\s|$)"
     "|(?<=[!?\\n;])[!?\\n;]*"
-    "|(?<=\\s)[-\u2013\u2014]\\s"
+    "|(?<=[^\\S\\n][-\u2013\u2014])\\s"
     "|(?<=[()\\[\\]]))"
 )
 _CLAUSE_END = re.compile(
-    "[.!?\u3002\uff01\uff1f\\n;,:()\\[\\]\u2013\u2014\\s\u2600-\u27bf\U0001f300-\U0001faff]"
+    "[.!?\u3002\uff01\uff1f\\n;,:()\\[\\]\\-\u2013\u2014\u2600-\u27bf\U0001f300-\U0001faff]"
     "(?:(?<=[.!?\u3002\uff01\uff1f])[.!?\u3002\uff01\uff1f]*(?=\\s|$)"
     "|(?<=[!?\\n;,:])[!?\\n;,:]*"
-    "|(?<=\\s)[-\u2013\u2014]\\s"
-    "|(?<=[()\\[\\]\u2013\u2014\u2600-\u27bf\U0001f300-\U0001faff])"
-    "|(?<=[\u0e00-\u0e7f] ) *(?=[\u0e00-\u0e7f]))"
+    "|(?<=[^\\S\\n][-\u2013\u2014])\\s"
+    "|(?<=[()\\[\\]\u2013\u2014\u2600-\u27bf\U0001f300-\U0001faff]))"
 )
+_THAI_SPACE = re.compile("(?<=[\u0e00-\u0e7f]) +(?=[\u0e00-\u0e7f])")
+_THAI = re.compile("[\u0e00-\u0e7f]")
+
+
+def clause_end_positions(text: str) -> list[int]:
+    """Where the clauses of ``text`` end, before numbers are told apart from clauses."""
+    ends = [m.end() for m in _CLAUSE_END.finditer(text)]
+    if not text.isascii() and _THAI.search(text) is not None:
+        # A space between Thai letters is never part of another boundary: merging is exact.
+        ends = sorted(ends + [m.end() for m in _THAI_SPACE.finditer(text)])
+    return ends
+
 
 Range = tuple[int, int]
 _Payload = tuple[str, bool, bool, int, str | None]
@@ -139,10 +153,9 @@ class Analysis:
         # "10:30"), not the end of a clause.
         text = self.text
         size = len(text)
-        return [m.end() for m in _CLAUSE_END.finditer(text)
-                if not (m.end() - m.start() == 1 and text[m.start()] in ",:" and m.start() > 0
-                        and text[m.start() - 1].isdigit() and m.end() < size
-                        and text[m.end()].isdigit())]
+        return [end for end in clause_end_positions(text)
+                if not (text[end - 1] in ",:" and 1 < end < size and text[end - 2].isdigit()
+                        and text[end].isdigit())]
 
     def _ends(self, scope: str) -> list[int] | None:
         """Where the units of ``scope`` end; ``None`` for the whole message."""

@@ -45,6 +45,8 @@ NEAR_NEGATABLE: dict[str, int] = {
     # prescription xanax" still sells xanax)
     "drug": 0, "weapon": 0, "gambling": 0, "replica": 0, "counterfeit": 0, "installer": 0,
     "banned_goods": 0, "piracy": 0,
+    # a condition of purchase, right after it: "no minimum spend", "no need to buy"
+    "purchase_condition": 0,
 }
 """Concepts a near cue cancels, and how many words may stand between the cue and them."""
 _NEAR_REACH = 16  # "no" + one word of up to 14 letters + spaces

@@ -9,15 +9,18 @@ It reads :attr:`mmtkit.policy.PolicyContext.ad_creative` and does nothing withou
 * ``paid_after_free`` — the ad offered something free and the message quotes an amount or
   asks for payment (negated payment words such as "no payment needed" pass), or the ad
   offered one part free ("sofa bed $499 with free delivery") and the message charges an
-  amount next to that part ("delivery is another $80");
+  amount next to that part ("delivery is another $80"), or sets a condition the ad did not
+  state (a purchase or a paid plan first; "no minimum spend" is none);
 * ``price`` — every amount quoted differs from the ad's price (the ad's price denied right
   before it, "RM39, not RM19", or said to be over, "the 99k deal is over", does not count), an
   amount is presented as an extra charge, or a higher amount is called the price now beside
   the ad's ("it's $65 now, the $45 was an opening price"), or a percentage differs from the
   one in the ad's offer;
 * ``offer_withdrawn`` — the message says the advertised offer no longer applies, or says a
-  part of it (a word of the ad's offer, or a promotion) is over or limited in the same clause
-  ("unlimited mileage is only for weekly rentals");
+  part of it (a word of the ad's offer, a promotion, or the ad's price followed by a condition
+  of purchase) is over or limited in the same clause ("unlimited mileage is only for weekly
+  rentals", "the $39 price only applies when you buy two pairs"), or calls the ad's price the
+  members' price;
 * ``brand`` — the message introduces or signs itself as another business ("thanks for
   reaching out to Horizon Tours", "Globetrek Holidays here") while never naming the ad's brand,
   calls another product's brand by name ("the Happy Paws brand", "da marca ZenMove"), or
@@ -60,7 +63,7 @@ _NAME = r"(?:[A-Z][\w'&\-]*|[A-Z]{2,})(?:\s+(?:[A-Z][\w'&\-]*|&)){0,3}"
 _INTRO = re.compile(
     r"(?:(?<!\w)(?i:this is|welcome to|reaching out to|contacting|messaging|from|at|with|ng|dari|"
     r"daripada|từ|bên em là|shop là|bên|de|do|da|del|of|by|ini|di sini|sini|aqui é|somos|kami)"
-    rf"\s+|จาก|ร้าน)({_NAME})"
+    rf"\s+|จาก *|ร้าน *)({_NAME})"
 )
 # A business signing its message: "Globetrek Holidays here 😊".
 _SIGNED = re.compile(rf"(?<![\w'])({_NAME})\s+here\b")
@@ -301,9 +304,23 @@ def _offer_limited(analysis: Analysis, ad: AdCreative) -> list[Range]:
         begin, finish = analysis.unit_range("clause", start)
         clause_text = analysis.text[begin:finish]
         if any(w in words for w in _ITEM_WORD.findall(clause_text)) or _MULTIBUY.search(
-                clause_text):
+                clause_text) or _quotes_ad_price(analysis, ad, begin, start):
             return [(start, end)]
     return []
+
+
+def _quotes_ad_price(analysis: Analysis, ad: AdCreative, begin: int, cue: int) -> bool:
+    """The ad's price quoted in the clause before a limit that sets a condition of purchase
+    ("the $39 price only applies when you buy two pairs"): the advertised price is not the
+    customer's. A limit in time ("$39 only for this week") keeps it."""
+    if ad.price is None:
+        return False
+    finish = analysis.unit_range("clause", cue)[1]
+    if not any(cue <= s < finish for s, _ in analysis.hits.get("purchase_condition", ())):
+        return False
+    tolerance = float(default_matcher().lexicon.setting(CATEGORY, "price_tolerance", 0.01))
+    return any(begin <= m.start < cue and _amounts_near(float(ad.price), m.amount, tolerance)
+               for m in analysis.money)
 
 
 def _without_greeting(name: str) -> str:

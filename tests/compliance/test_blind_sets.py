@@ -1,14 +1,15 @@
-"""Twenty-two sets of 260 messages each, written by twenty-two authors who never saw the rules.
+"""Twenty-six sets of 260 messages each, written by twenty-six authors who never saw the rules.
 
 Each set was scored blind first (the figures are in docs/compliance.md). A to E, G and I to P
 were then used to generalise the lexicons (A in the first round, B and C in the second, D in
 the third, E in the fourth, G in the fifth, I and J in the sixth, K and L in the seventh, M
-and N in the eighth, O and P in the ninth, Q and R in the tenth, T and U in the eleventh) and
-are kept as regression sets: a lexicon change that loses what they taught fails here. F
-(written after the fourth round), H (written with G), S (written with Q and R) and V (written
-with T and U) have NOT been tuned on: they are the best available estimates of unseen
-messages. Keep it that way (tune on new sets, not on F, H, S or V), and raise their floors
-only when their figures rise without looking at their lines.
+and N in the eighth, O and P in the ninth, Q and R in the tenth, T and U in the eleventh, W in
+the twelfth, X in the thirteenth) and are kept as regression sets: a lexicon change that loses
+what they taught fails here. F (written after the fourth round), H (written with G), S
+(written with Q and R), V (written with T and U), Y and Z (written during the thirteenth)
+have NOT been tuned on: they are the best available estimates of unseen messages. Keep it
+that way (tune on new sets, not on F, H, S, V, Y or Z), and raise their floors only when
+their figures rise without looking at their lines.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ FLOORS = {"set_a": (0.97, 1), "set_b": (0.97, 1), "set_c": (0.97, 1), "set_d": (
           "set_e": (0.97, 1), "set_g": (0.97, 1), "set_i": (0.97, 1), "set_j": (0.97, 1),
           "set_k": (0.97, 1), "set_l": (0.97, 1), "set_m": (0.97, 1), "set_n": (0.97, 1),
           "set_o": (0.97, 1), "set_p": (0.97, 1), "set_q": (0.97, 1), "set_r": (0.97, 1),
-          "set_t": (0.97, 1), "set_u": (0.97, 1),
-          "set_f": (0.90, 3), "set_h": (0.85, 2), "set_s": (0.87, 5), "set_v": (0.92, 2)}
+          "set_t": (0.97, 1), "set_u": (0.97, 1), "set_w": (0.97, 1), "set_x": (0.97, 1),
+          "set_f": (0.90, 3), "set_h": (0.85, 2), "set_s": (0.87, 5), "set_v": (0.92, 2),
+          "set_y": (0.89, 3), "set_z": (0.89, 3)}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))

@@ -38,6 +38,14 @@ COFFEE = AdCreative(brand="Cà Phê Mộc", offer="Combo 3 gói cà phê 99K fre
                     currency="VND", free=False)
 TOWELS = AdCreative(brand="Doce Lar", offer="Kit toalhas R$ 79,90 com frete grátis", price=79.9,
                     currency="BRL", free=False)
+EARBUDS = AdCreative(brand="VoltMart", offer="Wireless earbuds Pro 2", price=39, currency="USD",
+                     free=False)
+FACIAL = AdCreative(brand="Klinik Ayu", offer="Facial acne Rp 150.000", price=150000,
+                    currency="IDR", free=False)
+TRIAL = AdCreative(brand="Curso Pro", offer="Aula experimental grátis", currency="BRL", free=True)
+DELIVERY = AdCreative(brand="GreenRide", offer="Free delivery on your first 3 orders", free=True)
+TOUR = AdCreative(brand="HappyTrip", offer="ทัวร์ญี่ปุ่น 5 วัน 29,900 บาท", price=29900,
+                  currency="THB", free=False)
 
 
 @pytest.mark.parametrize("channel", ["whatsapp", "messenger"])
@@ -121,6 +129,17 @@ def test_own_number_is_not_a_diversion_on_whatsapp_or_messenger(check: Check, ch
         # A business signing its message.
         ("Hi Zen Yoga Supply here 😊 the mat is $29.90.", MAT_40, True),
         ("Hi, Ana here 😊 the FitNest mat is $29.90.", MAT_40, False),
+        # A condition of purchase limits the ad's price; a limit in time does not.
+        ("The $39 price only applies when you buy two pairs, one pair is $59.", EARBUDS, True),
+        ("Yes, $39 for the Pro 2, only until Sunday.", EARBUDS, False),
+        ("Facial acne nya Rp 250.000 kak, yg 150rb itu harga member aja.", FACIAL, True),
+        ("Facial acne nya Rp 150.000 kak, sama seperti di iklan.", FACIAL, False),
+        # A free trial that needs a paid plan first; "no minimum spend" is no condition.
+        ("Pra liberar a aula grátis você precisa assinar o plano mensal de R$ 97.", TRIAL, True),
+        ("Yes, delivery is free on your first 3 orders, no minimum spend.", DELIVERY, False),
+        # Another business introducing itself in Thai, with a space after จาก.
+        ("สวัสดีค่ะ จาก JapanGo Tour นะคะ ทัวร์ญี่ปุ่น 5 วัน 29,900 บาทค่ะ", TOUR, True),
+        ("สวัสดีค่ะ จาก HappyTrip นะคะ ทัวร์ญี่ปุ่น 5 วัน 29,900 บาทค่ะ", TOUR, False),
     ],
 )
 def test_creative_mismatch_needs_and_uses_the_ad(

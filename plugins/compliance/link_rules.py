@@ -50,7 +50,7 @@ def contact_details(analysis: Analysis, context: PolicyContext) -> Iterator[Find
     WhatsApp or Messenger the business's own number *is* the conversation."""
     lexicon = default_matcher().lexicon
     channels = lexicon.setting(_DIVERSION, "channels", ["tiktok", "tiktok_shop"])
-    if context.channel.value not in channels:
+    if context.channel not in channels:  # a StrEnum equals its wire name (no ``.value``)
         return
     domains = lexicon.setting(_DIVERSION, "allowed_domains", [])
     ranges = [(u.start, u.end) for u in analysis.urls if not allowed(host_of(u.value), domains)]

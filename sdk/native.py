@@ -3,7 +3,7 @@
 Every outbound message goes through text normalisation, the lexicon analysis, the rule
 index, the entity extractors and the glue of the compliance categories. When mmtkit is built
 (``setup.py``), mypyc compiles these modules to C from the same typed source: the default
-checks then run about 1.3 times as fast, with the same answers. A machine without a C
+checks then run about 1.4 times as fast, with the same answers. A machine without a C
 compiler, or a build with ``MMTKIT_PURE_PYTHON=1``, installs them as plain Python.
 """
 

@@ -1,4 +1,5 @@
-"""Shared fixtures: fake installed distributions for plugin-discovery tests."""
+"""Shared fixtures: fake installed distributions for plugin-discovery tests, and the files the
+distribution ships."""
 
 from __future__ import annotations
 
@@ -41,3 +42,25 @@ def make_distribution(
     yield make
     for module in added:
         sys.modules.pop(module, None)
+
+
+_PACKAGE_FOLDERS = {"sdk": "mmtkit", "adapters": "mmtkit/adapters", "plugins": "mmtkit/plugins"}
+"""Where each part of the ``mmtkit`` package lives in this repository (as in pyproject.toml)."""
+
+
+@pytest.fixture(scope="session")
+def package_files() -> dict[str, Path]:
+    """Every file the distribution ships (modules, ``py.typed``, lexicons and data), by its path
+    in the installed package (``mmtkit/textnorm.py``), with its source in this repository."""
+    root = Path(__file__).resolve().parents[1]
+    files: dict[str, Path] = {}
+    for folder, target in _PACKAGE_FOLDERS.items():
+        for path in (root / folder).rglob("*"):
+            if "__pycache__" in path.parts or not path.is_file():
+                continue
+            relative = path.relative_to(root / folder)
+            if folder == "sdk" and relative.parts[0] in {"adapters", "plugins"}:
+                continue
+            if path.suffix in {".py", ".typed"} or path.parent.name in {"lexicons", "data"}:
+                files[f"{target}/{relative.as_posix()}"] = path
+    return files

@@ -13,23 +13,6 @@ import pytest
 from mmtkit.native import COMPILED
 
 ROOT = Path(__file__).resolve().parents[1]
-FOLDERS = {"sdk": "mmtkit", "adapters": "mmtkit/adapters", "plugins": "mmtkit/plugins"}
-
-
-def expected_files() -> set[str]:
-    files: set[str] = set()
-    for folder, target in FOLDERS.items():
-        for path in (ROOT / folder).rglob("*"):
-            if "__pycache__" in path.parts or not path.is_file():
-                continue
-            relative = path.relative_to(ROOT / folder)
-            if folder == "sdk" and relative.parts[0] in {"adapters", "plugins"}:
-                continue
-            if path.suffix in {".py", ".typed"} or path.parent.name in {"lexicons", "data"}:
-                files.add(f"{target}/{relative.as_posix()}")
-    return files
-
-
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
     out = tmp_path_factory.mktemp("wheel")
@@ -53,9 +36,10 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
     return zipfile.ZipFile(built)
 
 
-def test_wheel_contains_every_module(wheel: zipfile.ZipFile) -> None:
+def test_wheel_contains_every_module(wheel: zipfile.ZipFile,
+                                     package_files: dict[str, Path]) -> None:
     names = set(wheel.namelist())
-    missing = expected_files() - names
+    missing = set(package_files) - names
     assert not missing, (
         f"not in the wheel (add the sub-package to [tool.setuptools] packages): {sorted(missing)}"
     )

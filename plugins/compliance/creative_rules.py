@@ -116,6 +116,11 @@ def _within(a: Range, b: Range, reach: int) -> bool:
     return abs(a[0] - b[1]) <= reach or abs(b[0] - a[1]) <= reach
 
 
+def _tolerance() -> float:
+    """How far an amount may be from the ad's price and still be it (``price_tolerance``)."""
+    return float(default_matcher().lexicon.setting(CATEGORY, "price_tolerance", 0.01))
+
+
 def _unnegated(analysis: Analysis, concepts: tuple[str, ...]) -> list[Range]:
     return [h for c in concepts for h in analysis.hits.get(c, ()) if not analysis.negated(h, c)]
 
@@ -243,7 +248,7 @@ def _denied(analysis: Analysis, amount: Money) -> bool:
 
 
 def _price(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
-    tolerance = float(default_matcher().lexicon.setting(CATEGORY, "price_tolerance", 0.01))
+    tolerance = _tolerance()
     if ad.price is not None and analysis.money:
         price = float(ad.price)
         # "RM39, not RM19 like the video said": a negated ad price is not a match, nor one
@@ -304,22 +309,21 @@ def _offer_limited(analysis: Analysis, ad: AdCreative) -> list[Range]:
         begin, finish = analysis.unit_range("clause", start)
         clause_text = analysis.text[begin:finish]
         if any(w in words for w in _ITEM_WORD.findall(clause_text)) or _MULTIBUY.search(
-                clause_text) or _quotes_ad_price(analysis, ad, begin, start):
+                clause_text) or _quotes_ad_price(analysis, ad, (begin, finish), start):
             return [(start, end)]
     return []
 
 
-def _quotes_ad_price(analysis: Analysis, ad: AdCreative, begin: int, cue: int) -> bool:
-    """The ad's price quoted in the clause before a limit that sets a condition of purchase
+def _quotes_ad_price(analysis: Analysis, ad: AdCreative, clause: Range, cue: int) -> bool:
+    """The ad's price quoted in ``clause`` before a limit that sets a condition of purchase
     ("the $39 price only applies when you buy two pairs"): the advertised price is not the
     customer's. A limit in time ("$39 only for this week") keeps it."""
-    if ad.price is None:
+    begin, finish = clause
+    if ad.price is None or not any(
+            cue <= s < finish for s, _ in analysis.hits.get("purchase_condition", ())):
         return False
-    finish = analysis.unit_range("clause", cue)[1]
-    if not any(cue <= s < finish for s, _ in analysis.hits.get("purchase_condition", ())):
-        return False
-    tolerance = float(default_matcher().lexicon.setting(CATEGORY, "price_tolerance", 0.01))
-    return any(begin <= m.start < cue and _amounts_near(float(ad.price), m.amount, tolerance)
+    price, tolerance = float(ad.price), _tolerance()
+    return any(begin <= m.start < cue and _amounts_near(price, m.amount, tolerance)
                for m in analysis.money)
 
 

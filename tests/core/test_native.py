@@ -21,18 +21,9 @@ import pytest
 from mmtkit.native import COMPILED, compiled_modules
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = {"mmtkit": ROOT / "sdk", "mmtkit/adapters": ROOT / "adapters",
-           "mmtkit/plugins": ROOT / "plugins"}
 PURE_WANTED = os.environ.get("MMTKIT_PURE_PYTHON") == "1"
 HOW_TO_SEE = ("run `.venv/bin/python setup.py build_ext` to see why mypyc did not build, "
               "then `make install`")
-
-
-def _source_of(module: str) -> Path:
-    relative = module.split(".")[1:]
-    if relative[0] in {"adapters", "plugins"}:
-        return SOURCES[f"mmtkit/{relative[0]}"].joinpath(*relative[1:]).with_suffix(".py")
-    return SOURCES["mmtkit"].joinpath(*relative).with_suffix(".py")
 
 
 def test_the_build_is_the_one_asked_for() -> None:
@@ -46,11 +37,11 @@ def test_the_build_is_the_one_asked_for() -> None:
 
 
 @pytest.mark.parametrize("module", COMPILED)
-def test_compiled_module_is_not_older_than_its_source(module: str) -> None:
+def test_compiled_module_is_not_older_than_its_source(module: str,
+                                                      package_files: dict[str, Path]) -> None:
     """A compiled module shadows its source: an edit after the build would go unseen."""
     loaded = Path(importlib.import_module(module).__file__ or "")
-    source = _source_of(module)
-    assert source.is_file(), source
+    source = package_files[module.replace(".", "/") + ".py"]
     if loaded.suffix == ".py":
         assert PURE_WANTED, f"{module} is not compiled; {HOW_TO_SEE}"
         return
@@ -82,19 +73,13 @@ print(json.dumps({"compiled": compiled_modules(), "rows": rows}))
 """
 
 
-def _pure_tree(target: Path) -> Path:
-    """The package as plain source files, laid out as installed, data files included."""
-    for package, folder in SOURCES.items():
-        for path in folder.rglob("*"):
-            relative = path.relative_to(folder)
-            if (not path.is_file() or "__pycache__" in relative.parts
-                    or (package == "mmtkit" and relative.parts[0] in {"adapters", "plugins"})
-                    or not (path.suffix in {".py", ".typed"}
-                            or path.parent.name in {"lexicons", "data"})):
-                continue  # a build leaves compiled copies beside the sources: not those
-            destination = target / package / relative
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, destination)
+def _pure_tree(target: Path, package_files: dict[str, Path]) -> Path:
+    """The package as plain source files, laid out as installed, data files included (not
+    the compiled copies a build leaves beside the sources)."""
+    for installed, source in package_files.items():
+        destination = target / installed
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, destination)
     return target
 
 
@@ -108,11 +93,12 @@ def _decisions(corpora: list[Path], pythonpath: Path | None) -> dict[str, object
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
-def test_compiled_and_pure_builds_decide_alike(tmp_path: Path) -> None:
+def test_compiled_and_pure_builds_decide_alike(tmp_path: Path,
+                                               package_files: dict[str, Path]) -> None:
     corpora = sorted((ROOT / "tests/compliance/blind").glob("set_*.jsonl"))[:6]
     assert corpora, "no blind sets found"
     installed = _decisions(corpora, None)
-    pure = _decisions(corpora, _pure_tree(tmp_path))
+    pure = _decisions(corpora, _pure_tree(tmp_path, package_files))
     assert not any(pure["compiled"].values())  # type: ignore[attr-defined]
     assert installed["compiled"] == compiled_modules()
     assert len(installed["rows"]) > 1000  # type: ignore[arg-type]

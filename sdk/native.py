@@ -21,6 +21,7 @@ COMPILED = (
     "mmtkit.plugins.compliance.creative_rules",
     "mmtkit.plugins.compliance.entities",
     "mmtkit.plugins.compliance.link_rules",
+    "mmtkit.plugins.compliance.model",
     "mmtkit.plugins.compliance.rules",
 )
 """The modules ``setup.py`` compiles (it reads this tuple). A compiled module must not carry

@@ -11,10 +11,11 @@ from __future__ import annotations
 from mmtkit.hookspecs import hookimpl
 from mmtkit.messages import Content
 from mmtkit.plugins.compliance.check import CategoryCheck
+from mmtkit.plugins.compliance.model import model_rule
 from mmtkit.policy import PolicyContext, Violation
 
 CATEGORY = "fraud_scam"
-CHECK = CategoryCheck(CATEGORY)
+CHECK = CategoryCheck(CATEGORY, [model_rule(CATEGORY)])
 
 
 @hookimpl

@@ -1,4 +1,4 @@
-"""Twenty-six sets of 260 messages each, written by twenty-six authors who never saw the rules.
+"""Twenty-eight sets of 227 to 260 messages each, written by authors who never saw the rules.
 
 Each set was scored blind first (the figures are in docs/compliance.md). A to E, G and I to P
 were then used to generalise the lexicons (A in the first round, B and C in the second, D in
@@ -9,7 +9,12 @@ what they taught fails here. F (written after the fourth round), H (written with
 (written with Q and R), V (written with T and U), Y and Z (written during the thirteenth)
 have NOT been tuned on: they are the best available estimates of unseen messages. Keep it
 that way (tune on new sets, not on F, H, S, V, Y or Z), and raise their floors only when
-their figures rise without looking at their lines.
+their figures rise without looking at their lines. AA and AB were written during the
+fourteenth session, after the message model (``mmtkit.plugins.compliance.model``) was
+chosen, and scored once; they are held out from its training like F to Z.
+
+The message model is trained on the regression sets (``training.TRAINING_SETS``), so their
+figures say little about it; its gain is measured on the held-out sets.
 """
 
 from __future__ import annotations
@@ -29,8 +34,8 @@ FLOORS = {"set_a": (0.97, 1), "set_b": (0.97, 1), "set_c": (0.97, 1), "set_d": (
           "set_k": (0.97, 1), "set_l": (0.97, 1), "set_m": (0.97, 1), "set_n": (0.97, 1),
           "set_o": (0.97, 1), "set_p": (0.97, 1), "set_q": (0.97, 1), "set_r": (0.97, 1),
           "set_t": (0.97, 1), "set_u": (0.97, 1), "set_w": (0.97, 1), "set_x": (0.97, 1),
-          "set_f": (0.90, 3), "set_h": (0.85, 2), "set_s": (0.87, 5), "set_v": (0.92, 2),
-          "set_y": (0.89, 3), "set_z": (0.89, 3)}
+          "set_f": (0.93, 3), "set_h": (0.89, 2), "set_s": (0.89, 5), "set_v": (0.95, 3),
+          "set_y": (0.93, 4), "set_z": (0.92, 3), "set_aa": (0.94, 2), "set_ab": (0.80, 4)}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))

@@ -1,0 +1,248 @@
+"""A small linear model that reads the whole message, beside the lexicon rules.
+
+The lexicons catch what can be listed: a credential asked for, a link, an apk, a banned
+product. Insults, sexual advances, bribes for reviews and scams are worded in endless ways,
+and on blind sets written by people who never saw the lexicons those rules missed a quarter
+to a third of them. This model scores every outbound message on the words it holds and the
+pairs of neighbouring words (logistic regression, one score per category, trained with
+:mod:`mmtkit.plugins.compliance.training`), and adds a finding where the lexicons found none.
+
+What it is allowed to do is narrow on purpose:
+
+* its rules (``<category>.model``) have severity ``warn``: statistical evidence flags a
+  message for a person to look at, it never blocks a send by itself;
+* it covers only the categories where it was measured to help on sets it was not trained on
+  (the data file lists them), with a threshold that keeps clean messages clean;
+* a finding explains itself: its spans are the words and word pairs that weighed most for
+  the category.
+
+The weights are data (``data/model.json``), read on first use; the file also records what it
+was trained on, so ``tests/compliance/test_model.py`` can rebuild it and compare.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import orjson
+
+from mmtkit.errors import MmtkitError
+from mmtkit.plugins.compliance.analysis import Analysis, Range, default_matcher
+from mmtkit.plugins.compliance.check import PythonRule, finding
+from mmtkit.plugins.compliance.rules import Finding
+from mmtkit.policy import PolicyContext
+
+__all__ = ["MODEL_RULE", "FeatureIndex", "ModelError", "TextModel", "Weights",
+           "candidate_features", "default_model", "feature_scale", "model_rule"]
+
+MODEL_RULE = "model"
+"""The rule id suffix of a category's model rule: ``harassment.model``."""
+FORMAT = 1
+_EVIDENCE = 3  # words or pairs marked per finding
+_WORD = re.compile(r"\w+")
+_MEMO = "model"
+
+
+class ModelError(MmtkitError, ValueError):
+    """A model file that cannot be used; the message says what is wrong with it."""
+
+
+def candidate_features(text: str) -> set[str]:
+    """Where training finds its candidate features in a folded text: each word and each pair
+    of neighbouring words (``refund``, ``refund now``). A word never holds a space, so the
+    two kinds cannot collide."""
+    words: list[str] = _WORD.findall(text)
+    keys = set(words)
+    for i in range(1, len(words)):
+        keys.add(words[i - 1] + " " + words[i])
+    return keys
+
+
+def feature_scale(text: str) -> float:
+    """What each feature found in a folded text counts: ``1 / sqrt(words + pairs)``, so a
+    long message does not score high merely for being long. Words are counted by their
+    spaces (folded text has single spaces), which needs no tokenising."""
+    words = text.count(" ") + 1
+    return 1.0 / math.sqrt(2 * words - 1)
+
+
+class FeatureIndex:
+    """Finds a set of features (words and pairs of words) in a folded text.
+
+    Training indexes every candidate and scoring the features the model kept, so a kept
+    feature is found in exactly the same texts by both. Pairs are looked up in two steps
+    (first word, then second), so scoring builds no string per pair; a word's hash is
+    computed once and cached by ``str``."""
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        self.keys = tuple(keys)
+        # word -> (its index or -1, {next word: index of the pair}): one look-up per word.
+        self._vocabulary: dict[str, tuple[int, dict[str, int]]] = {}
+        for index, key in enumerate(self.keys):
+            first, space, second = key.partition(" ")
+            known, following = self._vocabulary.get(first, (-1, {}))
+            if space:
+                following[second] = index
+            else:
+                known = index
+            self._vocabulary[first] = (known, following)
+
+    def find(self, text: str) -> set[int]:
+        """The indices of the features ``text`` holds."""
+        found: set[int] = set()
+        vocabulary = self._vocabulary
+        following: dict[str, int] | None = None
+        for word in _WORD.findall(text):
+            if following:
+                index = following.get(word, -1)
+                if index >= 0:
+                    found.add(index)
+            entry = vocabulary.get(word)
+            if entry is None:
+                following = None
+                continue
+            index, following = entry
+            if index >= 0:
+                found.add(index)
+        return found
+
+    def where(self, text: str) -> dict[int, Range]:
+        """Each feature ``text`` holds, by index, with where it first stands (slower: for
+        marking the evidence of a flagged message)."""
+        found: dict[int, Range] = {}
+        previous: re.Match[str] | None = None
+        for match in _WORD.finditer(text):
+            word = match.group()
+            if previous is not None:
+                index = self._vocabulary.get(previous.group(), (-1, {}))[1].get(word, -1)
+                if index >= 0:
+                    found.setdefault(index, (previous.start(), match.end()))
+            index = self._vocabulary.get(word, (-1, {}))[0]
+            if index >= 0:
+                found.setdefault(index, match.span())
+            previous = match
+        return found
+
+
+Weights = dict[str, tuple[tuple[int, float], ...]]
+"""Per feature, its non-zero weights as ``(category index, weight)``: most features matter
+for one or two categories only."""
+
+
+class TextModel:
+    """Weights per feature and category, an intercept per category, and the probability
+    above which a category is flagged."""
+
+    def __init__(self, categories: tuple[str, ...], intercepts: tuple[float, ...],
+                 thresholds: tuple[float, ...], weights: Weights) -> None:
+        size = len(categories)
+        if len(intercepts) != size or len(thresholds) != size:
+            raise ModelError(f"the model has {size} categories but {len(intercepts)} "
+                             f"intercepts and {len(thresholds)} thresholds")
+        if not all(0.0 < t < 1.0 for t in thresholds):
+            raise ModelError(f"thresholds must lie between 0 and 1; got {thresholds}")
+        for key, entries in weights.items():
+            if any(not 0 <= i < size for i, _ in entries):
+                raise ModelError(f"feature {key!r} names a category beyond the {size} known")
+        self.categories = categories
+        self.intercepts = intercepts
+        self.thresholds = thresholds
+        # p >= t  <=>  logit >= log(t / (1 - t)): the decision needs no exponential.
+        self._cutoffs = tuple(math.log(t / (1.0 - t)) for t in thresholds)
+        self.weights = weights
+        self._index = FeatureIndex(list(weights))
+        # Each feature's weights as one row over every category, for summing in order.
+        self._rows: list[tuple[float, ...]] = []
+        for entries in weights.values():
+            dense = [0.0] * size
+            for i, weight in entries:
+                dense[i] = weight
+            self._rows.append(tuple(dense))
+
+    def logits(self, text: str) -> list[float]:
+        """Each category's log-odds for a folded text."""
+        rows = self._rows
+        found = [rows[index] for index in self._index.find(text)]
+        scale = feature_scale(text)
+        result: list[float] = []
+        for i, intercept in enumerate(self.intercepts):
+            total = 0.0
+            for row in found:
+                total += row[i]
+            result.append(intercept + scale * total)
+        return result
+
+    def scores(self, text: str) -> dict[str, float]:
+        """Each category's probability for a folded text (for tools and tests)."""
+        return {c: 1.0 / (1.0 + math.exp(-z))
+                for c, z in zip(self.categories, self.logits(text), strict=True)}
+
+    def flagged(self, text: str) -> frozenset[str]:
+        """The categories a folded text is flagged for."""
+        cutoffs = self._cutoffs
+        return frozenset(self.categories[i] for i, z in enumerate(self.logits(text))
+                         if z >= cutoffs[i])
+
+    def evidence(self, text: str, category: str) -> tuple[Range, ...]:
+        """Where the features that weighed most for ``category`` stand in a folded text."""
+        column = self.categories.index(category)
+        weighed = sorted(((self._rows[index][column], where)
+                          for index, where in self._index.where(text).items()
+                          if self._rows[index][column] > 0), reverse=True)
+        return tuple(sorted(where for _, where in weighed[:_EVIDENCE]))
+
+    @classmethod
+    def from_document(cls, document: Any) -> TextModel:
+        """A model from the JSON document :mod:`~mmtkit.plugins.compliance.training`
+        writes."""
+        if not isinstance(document, dict) or document.get("format") != FORMAT:
+            raise ModelError(f"not a compliance model of format {FORMAT}")
+        try:
+            categories = tuple(str(c) for c in document["categories"])
+            intercepts = tuple(float(b) for b in document["intercepts"])
+            thresholds = tuple(float(t) for t in document["thresholds"])
+            weights = {str(key): tuple((int(i), float(w)) for i, w in entries)
+                       for key, entries in document["weights"].items()}
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ModelError(f"malformed compliance model: {exc!r}") from None
+        return cls(categories, intercepts, thresholds, weights)
+
+
+def read_model_document() -> Any:
+    """The JSON document of the built-in model."""
+    data = resources.files("mmtkit.plugins.compliance").joinpath("data/model.json")
+    return orjson.loads(data.read_bytes())
+
+
+@lru_cache(maxsize=1)
+def default_model() -> TextModel:
+    """The built-in model, read once."""
+    return TextModel.from_document(read_model_document())
+
+
+def flagged(analysis: Analysis) -> frozenset[str]:
+    """The model's categories for one message, scored once and shared by every category."""
+    memo = analysis.memo
+    found: frozenset[str] | None = memo.get(_MEMO)
+    if found is None:
+        found = memo[_MEMO] = default_model().flagged(analysis.text)
+    return found
+
+
+def model_rule(category: str) -> PythonRule:
+    """The Python rule ``<category>.model``: a finding where the model flags the message for
+    ``category`` and no lexicon rule of the category fired."""
+    rule_id = f"{category}.{MODEL_RULE}"
+
+    def rule(analysis: Analysis, context: PolicyContext) -> Iterator[Finding]:
+        # Where a lexicon rule already names the category, it explains the message better.
+        if category in flagged(analysis) and not (
+                default_matcher().outbound_rules.findings(analysis).get(category)):
+            yield finding(rule_id, default_model().evidence(analysis.text, category))
+
+    return rule

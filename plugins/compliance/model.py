@@ -45,6 +45,10 @@ MODEL_RULE = "model"
 FORMAT = 1
 _EVIDENCE = 3  # words or pairs marked per finding
 _WORD = re.compile(r"\w+")
+# ASCII text: every character that is not a word character becomes a space, then str.split
+# gives the same words as the pattern, in C without the regex engine (most messages).
+_NOT_WORD = str.maketrans({chr(c): " " for c in range(128)
+                           if not (chr(c).isalnum() or chr(c) == "_")})
 _MEMO = "model"
 
 
@@ -52,11 +56,19 @@ class ModelError(MmtkitError, ValueError):
     """A model file that cannot be used; the message says what is wrong with it."""
 
 
+def _words(text: str) -> list[str]:
+    """The words of ``text``, as the pattern ``\\w+`` finds them."""
+    if text.isascii():
+        return text.translate(_NOT_WORD).split()
+    words: list[str] = _WORD.findall(text)
+    return words
+
+
 def candidate_features(text: str) -> set[str]:
     """Where training finds its candidate features in a folded text: each word and each pair
     of neighbouring words (``refund``, ``refund now``). A word never holds a space, so the
     two kinds cannot collide."""
-    words: list[str] = _WORD.findall(text)
+    words = _words(text)
     keys = set(words)
     for i in range(1, len(words)):
         keys.add(words[i - 1] + " " + words[i])
@@ -97,7 +109,7 @@ class FeatureIndex:
         found: set[int] = set()
         vocabulary = self._vocabulary
         following: dict[str, int] | None = None
-        for word in _WORD.findall(text):
+        for word in _words(text):
             if following:
                 index = following.get(word, -1)
                 if index >= 0:

@@ -19,7 +19,7 @@ import ahocorasick  # type: ignore[import-not-found]
 
 from mmtkit.plugins.compliance import entities
 from mmtkit.plugins.compliance.lexicon import Lexicon, load_lexicon
-from mmtkit.policy import Span
+from mmtkit.policy import Span, new_span
 from mmtkit.textnorm import Normalized, accents_agree, normalize
 
 __all__ = ["NEAR_NEGATABLE", "NEGATION", "NEGATION_NEAR", "SPELLED_DIGIT", "Analysis", "Matcher",
@@ -247,13 +247,13 @@ class Analysis:
             normalized = self.normalized
             if len(key) == 1:  # most findings point at one range: nothing to sort
                 s, e = key[0] if normalized.same_offsets else normalized.to_original(*key[0])
-                found = (Span(s, e),) if e > s else ()
+                found = (new_span(s, e),) if e > s else ()
             else:
                 if normalized.same_offsets:
                     mapped = set(key)
                 else:
                     mapped = {normalized.to_original(s, e) for s, e in key}
-                found = tuple(Span(s, e) for s, e in sorted(mapped) if e > s)
+                found = tuple(new_span(s, e) for s, e in sorted(mapped) if e > s)
             self._spans[key] = found
         return found
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from mmtkit.messages import Content, Image, InboundEvent, MessageReceived, Text
 from mmtkit.plugins.compliance.analysis import Analysis, Range, default_matcher
 from mmtkit.plugins.compliance.rules import Finding
-from mmtkit.policy import PolicyContext, Severity, Violation
+from mmtkit.policy import PolicyContext, Severity, Violation, new_violation
 
 __all__ = ["MAX_CHECKED_CHARS", "CategoryCheck", "PythonRule", "finding", "text_of",
            "text_of_event"]
@@ -193,15 +193,8 @@ def _run(analysis: Analysis, context: PolicyContext, inbound: bool
             continue  # rules of a category whose plugin is not loaded
         plugin = owner.plugin
         result[category] = tuple(
-            Violation(
-                rule_id=f.rule.rule_id,
-                category=f.rule.category,
-                severity=f.rule.severity,
-                explanation=f.rule.explanation,
-                policy_ref=f.rule.policy,
-                spans=analysis.spans(f.ranges),
-                plugin=plugin,
-            )
+            new_violation(f.rule.rule_id, f.rule.category, f.rule.severity, f.rule.explanation,
+                          f.rule.policy, analysis.spans(f.ranges), plugin)
             for f in found
         )
     return result

@@ -321,14 +321,39 @@ def _starts_spaced(text: str) -> bool:
     return len(text) > 3 and text[1] in " .-_*·" and text[0].isalnum()
 
 
-def _may_be_leet(text: str) -> bool:
-    """A digit that leetspeak uses next to a letter, or a symbol inside a word: the only
-    places :data:`_LEET_WORD` can change anything."""
+_LEET_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789$!@|")
+"""Every character a :data:`_LEET_WORD` match can hold."""
+
+
+def _leet_start(text: str) -> int:
+    """Where the first word that leetspeak may change starts, or -1 if there is none.
+
+    Such a word holds a digit that leetspeak uses next to a letter, or a symbol inside a word
+    (:data:`_MAYBE_LEET`): the only places :data:`_LEET_WORD` can change anything."""
     if not ("0" in text or "1" in text or "3" in text or "4" in text or "5" in text
             or "7" in text or "$" in text or "!" in text or "@" in text
             or "|" in text):  # C searches first
-        return False
-    return _MAYBE_LEET.search(text) is not None
+        return -1
+    hit = _MAYBE_LEET.search(text)
+    if hit is None:
+        return -1
+    start = hit.start()
+    while start > 0 and text[start - 1] in _LEET_WORD_CHARS:
+        start -= 1
+    return start
+
+
+def _unleet(text: str) -> str:
+    """``text`` with its leetspeak words read as letters (:func:`_unleet_word`).
+
+    The substitution starts at the first word that may change: no match crosses the
+    character before it (not one :data:`_LEET_WORD` can hold), whose lookbehind sees a
+    non-word there as well as at the start of a slice, so the rest reads as in the whole text,
+    and the regular expression skips the words before it (often most of the message)."""
+    start = _leet_start(text)
+    if start < 0:
+        return text
+    return text[:start] + _LEET_WORD.sub(_unleet_word, text[start:])
 
 
 def _unleet_word(match: re.Match[str]) -> str:
@@ -375,8 +400,7 @@ def normalize(text: str) -> Normalized:
     steps: tuple[_Edits | _Runs, ...] = ()
     if char_edits is not None or collapsed is not None or despaced is not None:
         steps = tuple(e for e in (char_edits, collapsed, despaced) if e is not None)
-    unleeted = _LEET_WORD.sub(_unleet_word, folded) if _may_be_leet(folded) else folded
-    return Normalized(text, unleeted, folded, steps)
+    return Normalized(text, _unleet(folded), folded, steps)
 
 
 def normalize_term(term: str) -> str:

@@ -18,7 +18,8 @@ from attrs import frozen
 from phonenumbers import PhoneMetadata, ValidationResult
 
 __all__ = ["DIGIT_WORDS", "WRITTEN_DOT", "Found", "Money", "emails", "executable_files", "handles",
-           "has_digit", "money", "phone_numbers", "spelled_phone_numbers", "urls"]
+           "has_digit", "money", "phone_numbers", "prefix_alternation", "spelled_phone_numbers",
+           "urls"]
 
 
 @frozen
@@ -65,17 +66,17 @@ _TLDS = (
 )
 
 
-def _trie_alternation(words: list[str]) -> str:
+def prefix_alternation(words: list[str]) -> str:
     """A regular expression matching exactly ``words``, with common prefixes factored out
     (``c(?:om|o|c|...)``): the engine then tries a few first letters at each position instead
-    of every word. Every pattern below follows a top-level domain with something no domain
-    letter can be (a lookahead, "/"), so at most one word can match at a position and the
-    order of the alternatives cannot change a match."""
+    of every word. It tries longer words before their prefixes, whatever the list's order, so
+    a pattern using it must let at most one word lead to a match at a position (here each is
+    followed by something no word letter can be: a lookahead, "/", a space)."""
     by_first: dict[str, list[str]] = {}
     for word in words:
         if word:
             by_first.setdefault(word[0], []).append(word[1:])
-    branches = [re.escape(first) + _trie_alternation(rest) for first, rest in by_first.items()]
+    branches = [re.escape(first) + prefix_alternation(rest) for first, rest in by_first.items()]
     if not branches:
         return ""
     if len(branches) == 1 and "" not in words:
@@ -83,7 +84,7 @@ def _trie_alternation(words: list[str]) -> str:
     return "(?:" + "|".join(branches) + (")?" if "" in words else ")")
 
 
-_TLD = _trie_alternation(list(_TLDS))
+_TLD = prefix_alternation(list(_TLDS))
 _URL = re.compile(
     rf"(?:https?://|www\.)[^\s<>\"']{{1,2000}}"
     rf"|(?<![a-z0-9@.\-]){_LABEL}(?:{_DOT}{_LABEL}){{0,5}}{_DOT}{_TLD}(?![a-z0-9\-])"
@@ -385,8 +386,7 @@ _DIGIT_WORDS: dict[str, str] = {
 }
 # "double oh", "triple seven": the next digit, two or three times.
 _REPEATS = {"double": 2, "triple": 3, "dobel": 2}
-_LATIN_DIGIT_WORDS = "|".join(sorted([*(w for w in _DIGIT_WORDS if w.isascii()), *_REPEATS],
-                                     key=len, reverse=True))
+_LATIN_DIGIT_WORDS = prefix_alternation([*(w for w in _DIGIT_WORDS if w.isascii()), *_REPEATS])
 _THAI_DIGIT_WORDS = "|".join(w for w in _DIGIT_WORDS if not w.isascii())
 # One token: a spelled digit (Latin words whole, Thai words anywhere) or a group of digits.
 _DIGIT_TOKEN = re.compile(

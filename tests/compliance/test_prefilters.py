@@ -8,7 +8,9 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mmtkit import textnorm
 from mmtkit.plugins.compliance import creative_rules as cm
+from mmtkit.plugins.compliance.entities import prefix_alternation
 
 # Pieces of the patterns themselves, in random case, among ordinary words and names, so the
 # patterns do match a good share of the generated texts.
@@ -54,3 +56,26 @@ def test_the_generated_texts_do_reach_the_patterns() -> None:
     assert cm._CALLED_BRAND.search("the Happy Paws brand")
     assert cm._SUBSTITUTE.search("we now stock now the zenmove one instead")
     assert cm._POSSESSIVE_NAME.search("BrewMaster's kit")
+
+
+# -- factored alternations and partial passes: the same matches as the plain forms -----------
+
+_WORDS = st.lists(st.text("abcd", min_size=1, max_size=4), min_size=1, max_size=12, unique=True)
+
+
+@settings(max_examples=300)
+@given(_WORDS, st.text("abcd .", max_size=30))
+def test_a_prefix_alternation_matches_what_the_plain_one_does(words: list[str],
+                                                              text: str) -> None:
+    """With a lookahead that no word letter passes after the words (as every user of
+    ``prefix_alternation`` has), the factored and the plain alternation find the same."""
+    plain = re.compile(f"(?:{'|'.join(map(re.escape, words))})(?![a-d])")
+    factored = re.compile(f"(?:{prefix_alternation(words)})(?![a-d])")
+    assert [m.span() for m in factored.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+@settings(max_examples=500)
+@given(st.text("ab1034s7$!@|. -,x9rm", max_size=16))
+def test_leetspeak_read_from_its_first_word_is_read_as_in_the_whole_text(text: str) -> None:
+    whole = textnorm._LEET_WORD.sub(textnorm._unleet_word, text)
+    assert textnorm._unleet(text) == whole

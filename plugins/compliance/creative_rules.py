@@ -45,7 +45,7 @@ from mmtkit.plugins.compliance.analysis import (
     default_matcher,
 )
 from mmtkit.plugins.compliance.check import CategoryCheck
-from mmtkit.plugins.compliance.entities import Money
+from mmtkit.plugins.compliance.entities import Money, prefix_alternation
 from mmtkit.plugins.compliance.rules import Finding
 from mmtkit.policy import AdCreative, PolicyContext
 from mmtkit.textnorm import normalize_term
@@ -60,10 +60,15 @@ _NOW_REACH = 15
 _DENIAL_GAP = re.compile(r" ?(?:[^\s\d]+ )?")
 _NAME = r"(?:[A-Z][\w'&\-]*|[A-Z]{2,})(?:\s+(?:[A-Z][\w'&\-]*|&)){0,3}"
 # A business introducing itself: "this is X", "welcome to X", "from X", "ng X", "de X"...
+_INTRO_CUES = ("this is", "welcome to", "reaching out to", "contacting", "messaging", "from", "at",
+               "with", "ng", "dari", "daripada", "từ", "bên em là", "shop là", "bên", "de", "do",
+               "da", "del", "of", "by", "ini", "di sini", "sini", "aqui é", "somos", "kami")
 _INTRO = re.compile(
-    r"(?:(?<!\w)(?i:this is|welcome to|reaching out to|contacting|messaging|from|at|with|ng|dari|"
-    r"daripada|từ|bên em là|shop là|bên|de|do|da|del|of|by|ini|di sini|sini|aqui é|somos|kami)"
-    rf"\s+|จาก *|ร้าน *)({_NAME})"
+    # The lookahead drops most positions on one character class, and the cues' common
+    # prefixes are factored (a cue is followed by a space, so only "bên em là" can be read
+    # as another cue plus words, and it comes first either way).
+    rf"(?=(?i:[{''.join(sorted({cue[0] for cue in _INTRO_CUES}))}])|จาก|ร้าน)"
+    rf"(?:(?<!\w)(?i:{prefix_alternation(list(_INTRO_CUES))})\s+|จาก *|ร้าน *)({_NAME})"
 )
 # A business signing its message: "Globetrek Holidays here 😊".
 _SIGNED = re.compile(rf"(?<![\w'])({_NAME})\s+here\b")

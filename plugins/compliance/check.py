@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from mmtkit.messages import Content, Image, InboundEvent, MessageReceived, Text
 from mmtkit.plugins.compliance.analysis import Analysis, Range, default_matcher
-from mmtkit.plugins.compliance.rules import Finding
+from mmtkit.plugins.compliance.rules import Finding, new_finding
 from mmtkit.policy import PolicyContext, Severity, Violation, new_violation
 
 __all__ = ["MAX_CHECKED_CHARS", "CategoryCheck", "PythonRule", "finding", "text_of",
@@ -42,7 +42,7 @@ def text_of_event(event: InboundEvent) -> str | None:
 
 def finding(rule_id: str, ranges: Iterable[Range]) -> Finding:
     """A finding of the ``python = true`` rule ``rule_id``, as declared in the lexicons."""
-    return Finding(default_matcher().lexicon.rule(rule_id), tuple(ranges))
+    return new_finding(default_matcher().lexicon.rule(rule_id), tuple(ranges))
 
 
 _CHECKS: dict[str, CategoryCheck] = {}

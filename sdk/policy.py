@@ -125,47 +125,6 @@ class Violation:
     plugin: str | None = None
 
 
-# -- construction without the redundant checks ------------------------------------------------
-# The compliance run makes a Span per matched range and a Violation per finding for every
-# message sent. Where the values provably pass a class's converters and validators unchanged,
-# the functions below fill the slots directly (a third of attrs' __init__ cost); otherwise they
-# call the class, which converts, validates and raises as usual.
-
-_new = object.__new__
-_set = object.__setattr__  # the frozen classes' own __setattr__ refuses
-
-
-def new_span(start: int, end: int) -> Span:
-    """``Span(start, end)``, without the validator's call when the offsets are plainly valid."""
-    if type(start) is not int or type(end) is not int or start < 0 or end < start:
-        return Span(start, end)
-    span = _new(Span)
-    _set(span, "start", start)
-    _set(span, "end", end)
-    return span
-
-
-def new_violation(rule_id: str, category: str, severity: Severity, explanation: str,
-                  policy_ref: str, spans: tuple[Span, ...], plugin: str | None) -> Violation:
-    """``Violation(...)`` with these fields, without the converters' and validators' calls
-    when they would change nothing: a rule id already checked, a :class:`Severity` member and
-    a tuple of spans."""
-    if (type(rule_id) is not str or rule_id not in _VALID_RULE_IDS
-            or type(severity) is not Severity or type(spans) is not tuple):
-        return Violation(rule_id=rule_id, category=category, severity=severity,
-                         explanation=explanation, policy_ref=policy_ref, spans=spans,
-                         plugin=plugin)
-    violation = _new(Violation)
-    _set(violation, "rule_id", rule_id)
-    _set(violation, "category", category)
-    _set(violation, "severity", severity)
-    _set(violation, "explanation", explanation)
-    _set(violation, "policy_ref", policy_ref)
-    _set(violation, "spans", spans)
-    _set(violation, "plugin", plugin)
-    return violation
-
-
 def _violations(value: Iterable[Violation]) -> tuple[Violation, ...]:
     return tuple(value)
 
@@ -200,10 +159,11 @@ class Decision:
             action = Action.WARN if any(v.severity is warn for v in found) else Action.ALLOW
         if cls is not Decision:
             return cls(action, found)
-        # An Action member and a tuple: the converters would return them as they are.
-        decision = _new(Decision)
-        _set(decision, "action", action)
-        _set(decision, "violations", found)
+        # An Action member and a tuple: the converters would return them as they are, so the
+        # slots are filled directly (attrs' __init__ with its two converters costs more).
+        decision = object.__new__(Decision)
+        object.__setattr__(decision, "action", action)  # the frozen class's own refuses
+        object.__setattr__(decision, "violations", found)
         return decision
 
 

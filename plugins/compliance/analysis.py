@@ -19,7 +19,7 @@ import ahocorasick  # type: ignore[import-not-found]
 
 from mmtkit.plugins.compliance import entities
 from mmtkit.plugins.compliance.lexicon import Lexicon, load_lexicon
-from mmtkit.policy import Span, new_span
+from mmtkit.policy import Span
 from mmtkit.textnorm import Normalized, accents_agree, normalize
 
 __all__ = ["NEAR_NEGATABLE", "NEGATION", "NEGATION_NEAR", "SPELLED_DIGIT", "Analysis", "Matcher",
@@ -110,6 +110,18 @@ def _is_near_gap(between: str) -> bool:
     if _NEAR_GAP.fullmatch(between) is None:
         return False
     return between.strip() not in _NOT_NEGATED_AFTER_NO
+
+
+def _span(start: int, end: int) -> Span:
+    """``Span(start, end)`` for a range with ``end > start``, as made for every violation:
+    attrs' ``__init__`` and the span's validator run as interpreted Python, filling the two
+    slots here runs compiled. A negative start still goes to the class, which rejects it."""
+    if start < 0:
+        return Span(start, end)
+    made = object.__new__(Span)
+    object.__setattr__(made, "start", start)  # the frozen class's own refuses
+    object.__setattr__(made, "end", end)
+    return made
 
 
 class Analysis:
@@ -247,13 +259,13 @@ class Analysis:
             normalized = self.normalized
             if len(key) == 1:  # most findings point at one range: nothing to sort
                 s, e = key[0] if normalized.same_offsets else normalized.to_original(*key[0])
-                found = (new_span(s, e),) if e > s else ()
+                found = (_span(s, e),) if e > s else ()
             else:
                 if normalized.same_offsets:
                     mapped = set(key)
                 else:
                     mapped = {normalized.to_original(s, e) for s, e in key}
-                found = tuple(new_span(s, e) for s, e in sorted(mapped) if e > s)
+                found = tuple(_span(s, e) for s, e in sorted(mapped) if e > s)
             self._spans[key] = found
         return found
 

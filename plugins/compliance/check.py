@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterable, Iterator
 
 from mmtkit.messages import Content, Image, InboundEvent, MessageReceived, Text
 from mmtkit.plugins.compliance.analysis import Analysis, Range, default_matcher
+from mmtkit.plugins.compliance.lexicon import RuleSpec
 from mmtkit.plugins.compliance.rules import Finding, new_finding
-from mmtkit.policy import PolicyContext, Severity, Violation, new_violation
+from mmtkit.policy import PolicyContext, Severity, Span, Violation
 
 __all__ = ["MAX_CHECKED_CHARS", "CategoryCheck", "PythonRule", "finding", "text_of",
            "text_of_event"]
@@ -192,9 +193,34 @@ def _run(analysis: Analysis, context: PolicyContext, inbound: bool
         if owner is None:
             continue  # rules of a category whose plugin is not loaded
         plugin = owner.plugin
-        result[category] = tuple(
-            new_violation(f.rule.rule_id, f.rule.category, f.rule.severity, f.rule.explanation,
-                          f.rule.policy, analysis.spans(f.ranges), plugin)
-            for f in found
-        )
+        result[category] = tuple(_violation(f.rule, analysis.spans(f.ranges), plugin)
+                                 for f in found)
     return result
+
+
+_VALIDATED: set[str] = set()
+"""Rule ids whose violation :class:`Violation` itself has made, and so validated, once."""
+
+
+def _violation(rule: RuleSpec, spans: tuple[Span, ...], plugin: str) -> Violation:
+    """The violation of a rule that fired on a message.
+
+    The first for a rule id is made by the class, which validates the id; its converters
+    return a rule's severity (a :class:`Severity` already) and the spans (a tuple) as they
+    are. After that the slots are filled here, compiled, instead of running attrs'
+    interpreted ``__init__`` again for every finding."""
+    if rule.rule_id not in _VALIDATED:
+        violation = Violation(rule_id=rule.rule_id, category=rule.category,
+                              severity=rule.severity, explanation=rule.explanation,
+                              policy_ref=rule.policy, spans=spans, plugin=plugin)
+        _VALIDATED.add(rule.rule_id)
+        return violation
+    made = object.__new__(Violation)
+    object.__setattr__(made, "rule_id", rule.rule_id)  # the frozen class's own refuses
+    object.__setattr__(made, "category", rule.category)
+    object.__setattr__(made, "severity", rule.severity)
+    object.__setattr__(made, "explanation", rule.explanation)
+    object.__setattr__(made, "policy_ref", rule.policy)
+    object.__setattr__(made, "spans", spans)
+    object.__setattr__(made, "plugin", plugin)
+    return made

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -79,3 +80,30 @@ def test_a_prefix_alternation_matches_what_the_plain_one_does(words: list[str],
 def test_leetspeak_read_from_its_first_word_is_read_as_in_the_whole_text(text: str) -> None:
     whole = textnorm._LEET_WORD.sub(textnorm._unleet_word, text)
     assert textnorm._unleet(text) == whole
+
+
+def test_objects_made_by_filling_slots_equal_the_classes_own() -> None:
+    """Spans, findings, violations, decisions and normalised texts made on the hot path
+    without attrs' ``__init__`` are the objects the classes make (a field added to one of
+    the classes without a fast path to match fails here)."""
+    from mmtkit.plugins.compliance import analysis, check, rules
+    from mmtkit.policy import Decision, Span, Violation
+
+    assert analysis._span(2, 5) == Span(2, 5)
+    with pytest.raises(ValueError, match="must be >= 0"):
+        analysis._span(-1, 5)
+    rule = analysis.default_matcher().lexicon.rules[0]
+    assert rules.new_finding(rule, ((0, 1),)) == rules.Finding(rule, ((0, 1),))
+    spans = (Span(0, 1),)
+    expected = Violation(rule_id=rule.rule_id, category=rule.category, severity=rule.severity,
+                         explanation=rule.explanation, policy_ref=rule.policy, spans=spans,
+                         plugin="p")
+    for _ in range(2):  # made by the class first, then by filling the slots
+        made = check._violation(rule, spans, "p")
+        assert made == expected
+        assert hash(made) == hash(expected)
+    decision = Decision.from_violations([made, expected])
+    assert decision == Decision(decision.action, (made, expected))
+    normalized = textnorm.normalize("\uff28\uff49  t h e r e")
+    assert normalized == textnorm.Normalized(normalized.original, normalized.text,
+                                             normalized.folded, normalized._steps)

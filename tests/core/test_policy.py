@@ -16,8 +16,6 @@ from mmtkit.policy import (
     Severity,
     Span,
     Violation,
-    new_span,
-    new_violation,
 )
 
 
@@ -113,28 +111,3 @@ def test_violation_validation() -> None:
     with pytest.raises(ValueError, match="rule_id"):
         v("Has Spaces", "x", "warn")
     assert Span(1, 3).text_in("abcdef") == "bc"
-
-
-def test_fast_constructors_make_what_the_classes_make() -> None:
-    """``new_span`` and ``new_violation`` skip only checks that would change nothing: the
-    objects are equal to the classes' own, and bad values still raise."""
-    assert new_span(3, 7) == Span(3, 7)
-    assert type(new_span(3, 7)) is Span
-    with pytest.raises(ValueError, match="before start"):
-        new_span(5, 2)
-    with pytest.raises(ValueError, match="must be >= 0"):
-        new_span(-1, 2)
-    spans = (Span(0, 2),)
-    fields = ("div.phone", "off_platform_diversion", Severity.BLOCK, "e", "ref", spans, "p")
-    for _ in range(2):  # the rule id is unknown, then known
-        made = new_violation(*fields)
-        assert made == Violation(rule_id="div.phone", category="off_platform_diversion",
-                                 severity="block", explanation="e", policy_ref="ref",
-                                 spans=spans, plugin="p")
-    converted = new_violation("x.y", "x", "warn", "e", "ref", [], None)  # type: ignore[arg-type]
-    assert converted.severity is Severity.WARN
-    assert converted.spans == ()
-    with pytest.raises(ValueError, match="rule_id must be"):
-        new_violation("Bad Id", "x", Severity.WARN, "e", "ref", (), None)
-    decision = Decision.from_violations([made])
-    assert decision == Decision(Action.BLOCK, (made,))

@@ -434,9 +434,13 @@ def spelled_phone_numbers(text: str) -> list[Found]:
 
 
 def _amount(raw: str) -> float:
-    head, sep, tail = raw.rpartition(",") if "," in raw else raw.rpartition(".")
-    if not sep:
+    """The value of a number as ``_NUMBER`` finds it: the last separator, a comma or a dot,
+    is a decimal one unless three digits follow it ("1,234.5" is 1234.5, "1.234,56" is
+    1234.56, "25.000" is 25000)."""
+    cut = max(raw.rfind(","), raw.rfind("."))
+    if cut < 0:
         return float(raw)
+    head, tail = raw[:cut], raw[cut + 1:]
     if len(tail) == 3:  # a thousands separator: 25.000, 1,299
         return float(re.sub(r"[.,]", "", raw))
     return float(re.sub(r"[.,]", "", head) + "." + tail)

@@ -81,10 +81,19 @@ def test_phone_numbers(text: str, found: bool) -> None:
         ("Bali 3D2N for two, farm 10", []),
         ("ลิปทินท์3แท่ง387บาทค่ะ", [387.0]),  # Thai glues numbers to words
         ("farm10 baht", []),
+        ("$1,234.5 in total", [1234.5]),  # a decimal dot after a thousands comma
+        ("US$ 1.234,56", [1234.56]),
     ],
 )
 def test_money(text: str, amounts: list[float]) -> None:
     assert [m.amount for m in entities.money(_folded(text))] == amounts
+
+
+@given(st.from_regex(r"\A(?:\$|rp |r\$ ?)[0-9]{1,3}(?:[.,][0-9]{1,4}){0,4}(?:k| dong)?\Z"))
+def test_any_written_amount_is_read_without_error(text: str) -> None:
+    """Once "$1,234.5" raised ValueError, which blocked the message with a PluginError."""
+    for amount in entities.money(text):
+        assert amount.amount >= 0
 
 
 def test_executable_files() -> None:

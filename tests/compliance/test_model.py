@@ -30,8 +30,7 @@ from mmtkit.textnorm import normalize
 
 from .conftest import Check
 
-ROOT = Path(__file__).resolve().parents[2]
-BLIND = Path(__file__).with_name("blind")
+CORPORA = Path(__file__).parent
 
 # Written for these tests, in no corpus; no lexicon rule of theirs fires.
 REVIEW_FOR_CASH = ("Everyone who posts a photo review with 5 stars gets 50% back, just DM me "
@@ -44,7 +43,9 @@ def test_the_model_flags_what_no_lexicon_rule_names(check: Check) -> None:
     decision = check(REVIEW_FOR_CASH)
     assert [v.rule_id for v in decision.violations] == ["review_manipulation.model"]
     assert decision.categories == {"review_manipulation"}
-    assert check(ADVANCE).categories == {"harassment", "adult_content"}
+    advance = check(ADVANCE)
+    assert "adult_content" in advance.categories
+    assert all(v.rule_id.endswith(".model") for v in advance.violations)
 
 
 def test_a_model_finding_warns_and_never_blocks(check: Check) -> None:
@@ -82,7 +83,7 @@ def test_ordinary_messages_pass(check: Check, text: str) -> None:
 
 def test_the_model_rules_can_be_switched_off(manager: PluginManager) -> None:
     quiet = PolicyEngine(manager.hooks, PolicyConfig(disabled=frozenset(
-        {"harassment.model", "adult_content.model"})))
+        f"{category}.model" for category in training.CATEGORIES)))
     context = PolicyContext(channel=Channel.TIKTOK_SHOP)
     assert quiet.check_outbound(Text(ADVANCE), context).action.value == "allow"
 
@@ -135,7 +136,7 @@ def test_the_model_file_names_its_training_sets_and_they_are_unchanged() -> None
     assert sorted(corpora) == sorted(training.TRAINING_SETS)
     assert not set(corpora) & set(training.HELD_OUT)
     for name, digest in corpora.items():
-        actual = hashlib.sha256((BLIND / name).read_bytes()).hexdigest()
+        actual = hashlib.sha256((CORPORA / name).read_bytes()).hexdigest()
         assert actual == digest, (
             f"{name} changed since the model was trained: run "
             "`.venv/bin/python -m mmtkit.plugins.compliance.training` and commit "
@@ -146,7 +147,7 @@ def test_the_model_file_is_what_training_makes() -> None:
     """Training again from the named corpora gives the same model: the shipped weights hide
     nothing that the script and the data do not explain."""
     shipped = _document()
-    lines = [line for name in training.TRAINING_SETS for line in read_corpus(BLIND / name)]
+    lines = [line for name in training.TRAINING_SETS for line in read_corpus(CORPORA / name)]
     fresh = training.train(lines)
     assert fresh["categories"] == shipped["categories"]
     assert fresh["thresholds"] == shipped["thresholds"]
@@ -168,7 +169,7 @@ def test_the_model_covers_the_categories_that_declare_its_rule() -> None:
 
 def test_held_out_sets_are_never_trained_on(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
-        training.main([str(BLIND / "set_f.jsonl"), "--out", str(tmp_path / "m.json")])
+        training.main([str(CORPORA / "blind/set_f.jsonl"), "--out", str(tmp_path / "m.json")])
 
 
 @pytest.mark.parametrize(("change", "message"), [

@@ -4,7 +4,10 @@ distribution ships."""
 from __future__ import annotations
 
 import importlib
+import shutil
+import subprocess
 import sys
+import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,6 +15,46 @@ from pathlib import Path
 import pytest
 
 MakeDistribution = Callable[..., Path]
+
+ROOT = Path(__file__).resolve().parents[1]
+_WHEEL_BUILD = pytest.StashKey[tuple["subprocess.Popen[bytes]", Path]]()
+
+
+def _start_wheel_build() -> tuple[subprocess.Popen[bytes], Path]:
+    out = Path(tempfile.mkdtemp(prefix="mmtkit-wheel-"))
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+               "--quiet", "--wheel-dir", str(out), str(ROOT)]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT), out
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start building the wheel (mypyc and a C compiler: about 45 s) as soon as the packaging
+    tests are known to run, so it builds on the second core while the other tests run."""
+    if any(item.nodeid.startswith("tests/test_packaging.py") for item in session.items):
+        session.config.stash[_WHEEL_BUILD] = _start_wheel_build()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    build = session.config.stash.get(_WHEEL_BUILD, None)
+    if build is not None:
+        process, out = build
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        shutil.rmtree(out, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def built_wheel(request: pytest.FixtureRequest) -> Path:
+    """The wheel ``pip wheel`` builds from this repository (started at collection time)."""
+    build = request.config.stash.get(_WHEEL_BUILD, None)
+    if build is None:
+        build = request.config.stash[_WHEEL_BUILD] = _start_wheel_build()
+    process, out = build
+    output, _ = process.communicate()
+    assert process.returncode == 0, output.decode(errors="replace")
+    (wheel,) = out.glob("mmtkit-*.whl")
+    return wheel
 
 
 @pytest.fixture

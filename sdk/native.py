@@ -16,6 +16,7 @@ __all__ = ["COMPILED", "compiled_modules"]
 
 COMPILED = (
     "mmtkit.textnorm",
+    "mmtkit.trusted",
     "mmtkit.plugins.compliance.analysis",
     "mmtkit.plugins.compliance.check",
     "mmtkit.plugins.compliance.creative_rules",

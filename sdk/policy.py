@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from attrs import evolve, field, frozen
 
 from mmtkit.messages import Channel, Content, InboundEvent
+from mmtkit.trusted import assemble
 
 if TYPE_CHECKING:
     from mmtkit.conversation import Conversation
@@ -159,12 +160,8 @@ class Decision:
             action = Action.WARN if any(v.severity is warn for v in found) else Action.ALLOW
         if cls is not Decision:
             return cls(action, found)
-        # An Action member and a tuple: the converters would return them as they are, so the
-        # slots are filled directly (attrs' __init__ with its two converters costs more).
-        decision = object.__new__(Decision)
-        object.__setattr__(decision, "action", action)  # the frozen class's own refuses
-        object.__setattr__(decision, "violations", found)
-        return decision
+        # An Action member and a tuple: the converters would return them as they are.
+        return assemble(Decision, ("action", "violations"), (action, found))
 
 
 @frozen(kw_only=True)

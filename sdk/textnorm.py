@@ -41,6 +41,8 @@ from functools import lru_cache
 
 from attrs import field, frozen
 
+from mmtkit.trusted import assemble
+
 __all__ = ["Normalized", "accent_form", "accents_agree", "normalize", "normalize_term"]
 
 _ZERO_WIDTH = "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e\u200f" + (
@@ -392,19 +394,6 @@ def _collapse_spaces(text: str) -> tuple[str, _Edits | None]:
     return "".join(out), _Edits.of(tuple(pieces))
 
 
-def _normalized(original: str, text: str, folded: str,
-                steps: tuple[_Edits | _Runs, ...]) -> Normalized:
-    """``Normalized(original, text, folded, steps)``, made once per message: attrs' generated
-    ``__init__`` runs as Python even in the compiled build, and with no converter or
-    validator to apply, filling the slots directly makes the same object for a third of it."""
-    made = object.__new__(Normalized)
-    object.__setattr__(made, "original", original)  # the frozen class's own refuses
-    object.__setattr__(made, "text", text)
-    object.__setattr__(made, "folded", folded)
-    object.__setattr__(made, "_steps", steps)
-    return made
-
-
 def normalize(text: str) -> Normalized:
     """Fold ``text`` for matching; see the module docstring for what is folded and why."""
     folded, char_edits = _fold_chars(text)
@@ -413,7 +402,9 @@ def normalize(text: str) -> Normalized:
     steps: tuple[_Edits | _Runs, ...] = ()
     if char_edits is not None or collapsed is not None or despaced is not None:
         steps = tuple(e for e in (char_edits, collapsed, despaced) if e is not None)
-    return _normalized(text, _unleet(folded), folded, steps)
+    # Once per message, and Normalized has no converter or validator to run.
+    return assemble(Normalized, ("original", "text", "folded", "_steps"),
+                    (text, _unleet(folded), folded, steps))
 
 
 def normalize_term(term: str) -> str:

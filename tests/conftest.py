@@ -95,13 +95,12 @@ _PACKAGE_FOLDERS = {"sdk": "mmtkit", "adapters": "mmtkit/adapters", "plugins": "
 def package_files() -> dict[str, Path]:
     """Every file the distribution ships (modules, ``py.typed``, lexicons and data), by its path
     in the installed package (``mmtkit/textnorm.py``), with its source in this repository."""
-    root = Path(__file__).resolve().parents[1]
     files: dict[str, Path] = {}
     for folder, target in _PACKAGE_FOLDERS.items():
-        for path in (root / folder).rglob("*"):
+        for path in (ROOT / folder).rglob("*"):
             if "__pycache__" in path.parts or not path.is_file():
                 continue
-            relative = path.relative_to(root / folder)
+            relative = path.relative_to(ROOT / folder)
             if folder == "sdk" and relative.parts[0] in {"adapters", "plugins"}:
                 continue
             if path.suffix in {".py", ".typed"} or path.parent.name in {"lexicons", "data"}:

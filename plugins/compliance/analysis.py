@@ -21,6 +21,7 @@ from mmtkit.plugins.compliance import entities
 from mmtkit.plugins.compliance.lexicon import Lexicon, load_lexicon
 from mmtkit.policy import Span
 from mmtkit.textnorm import Normalized, accents_agree, normalize
+from mmtkit.trusted import assemble
 
 __all__ = ["NEAR_NEGATABLE", "NEGATION", "NEGATION_NEAR", "SPELLED_DIGIT", "Analysis", "Matcher",
            "default_matcher"]
@@ -113,15 +114,12 @@ def _is_near_gap(between: str) -> bool:
 
 
 def _span(start: int, end: int) -> Span:
-    """``Span(start, end)`` for a range with ``end > start``, as made for every violation:
-    attrs' ``__init__`` and the span's validator run as interpreted Python, filling the two
-    slots here runs compiled. A negative start still goes to the class, which rejects it."""
+    """``Span(start, end)`` for a range with ``end > start``, as made for every violation,
+    without running the span's validator again; a negative start still goes to the class,
+    which rejects it."""
     if start < 0:
         return Span(start, end)
-    made = object.__new__(Span)
-    object.__setattr__(made, "start", start)  # the frozen class's own refuses
-    object.__setattr__(made, "end", end)
-    return made
+    return assemble(Span, ("start", "end"), (start, end))
 
 
 class Analysis:

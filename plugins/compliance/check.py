@@ -15,6 +15,7 @@ from mmtkit.plugins.compliance.analysis import Analysis, Range, default_matcher
 from mmtkit.plugins.compliance.lexicon import RuleSpec
 from mmtkit.plugins.compliance.rules import Finding, new_finding
 from mmtkit.policy import PolicyContext, Severity, Span, Violation
+from mmtkit.trusted import assemble
 
 __all__ = ["MAX_CHECKED_CHARS", "CategoryCheck", "PythonRule", "finding", "text_of",
            "text_of_event"]
@@ -198,6 +199,8 @@ def _run(analysis: Analysis, context: PolicyContext, inbound: bool
     return result
 
 
+_VIOLATION_SLOTS = ("rule_id", "category", "severity", "explanation", "policy_ref", "spans",
+                    "plugin")
 _VALIDATED: set[str] = set()
 """Rule ids whose violation :class:`Violation` itself has made, and so validated, once."""
 
@@ -207,20 +210,12 @@ def _violation(rule: RuleSpec, spans: tuple[Span, ...], plugin: str) -> Violatio
 
     The first for a rule id is made by the class, which validates the id; its converters
     return a rule's severity (a :class:`Severity` already) and the spans (a tuple) as they
-    are. After that the slots are filled here, compiled, instead of running attrs'
-    interpreted ``__init__`` again for every finding."""
+    are, so the later ones skip them."""
     if rule.rule_id not in _VALIDATED:
         violation = Violation(rule_id=rule.rule_id, category=rule.category,
                               severity=rule.severity, explanation=rule.explanation,
                               policy_ref=rule.policy, spans=spans, plugin=plugin)
         _VALIDATED.add(rule.rule_id)
         return violation
-    made = object.__new__(Violation)
-    object.__setattr__(made, "rule_id", rule.rule_id)  # the frozen class's own refuses
-    object.__setattr__(made, "category", rule.category)
-    object.__setattr__(made, "severity", rule.severity)
-    object.__setattr__(made, "explanation", rule.explanation)
-    object.__setattr__(made, "policy_ref", rule.policy)
-    object.__setattr__(made, "spans", spans)
-    object.__setattr__(made, "plugin", plugin)
-    return made
+    return assemble(Violation, _VIOLATION_SLOTS, (rule.rule_id, rule.category, rule.severity,
+                                                  rule.explanation, rule.policy, spans, plugin))

@@ -166,7 +166,6 @@ class TextModel:
         self.thresholds = thresholds
         # p >= t  <=>  logit >= log(t / (1 - t)): the decision needs no exponential.
         self._cutoffs = tuple(math.log(t / (1.0 - t)) for t in thresholds)
-        self.weights = weights
         self._index = FeatureIndex(list(weights))
         # Each feature's weights as one row over every category, for summing in order.
         self._rows: list[tuple[float, ...]] = []

@@ -76,10 +76,9 @@ def _sklearn() -> tuple[Any, Any, Any]:
     return numpy, scipy.sparse, LogisticRegression
 
 
-def _matrix(texts: Sequence[str], index: FeatureIndex) -> Any:
+def _matrix(texts: Sequence[str], index: FeatureIndex, sparse: Any) -> Any:
     """One row per text: the features the index finds, each worth the text's scale, as
     :meth:`~mmtkit.plugins.compliance.model.TextModel.logits` counts them."""
-    _, sparse, _ = _sklearn()
     data: list[float] = []
     rows: list[int] = []
     columns: list[int] = []
@@ -96,7 +95,7 @@ def train(lines: Iterable[CorpusLine], *, categories: Sequence[str] = CATEGORIES
           threshold: float = THRESHOLD, regularisation: float = REGULARISATION,
           min_count: int = MIN_COUNT) -> dict[str, Any]:
     """The model document for ``lines`` (outbound lines only; inbound ones are skipped)."""
-    numpy, _, logistic_regression = _sklearn()
+    numpy, sparse, logistic_regression = _sklearn()
     outbound = [line for line in lines if not line.inbound]
     if not outbound:
         raise TrainingError("no outbound lines to train on")
@@ -106,7 +105,7 @@ def train(lines: Iterable[CorpusLine], *, categories: Sequence[str] = CATEGORIES
         for key in candidate_features(text):
             counts[key] = counts.get(key, 0) + 1
     index = FeatureIndex(sorted(k for k, n in counts.items() if n >= min_count))
-    matrix = _matrix(texts, index)
+    matrix = _matrix(texts, index, sparse)
     columns: list[Any] = []
     intercepts: list[float] = []
     for category in categories:

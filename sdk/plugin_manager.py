@@ -255,7 +255,11 @@ class Hooks:
     def __init__(self, manager: PluginManager) -> None:
         self._manager = manager
 
-    def _call(self, hook: str, kwargs: dict[str, Any], *, fail_closed: bool) -> list[Any]:
+    def _call(self, hook: str, kwargs: dict[str, Any], *, fail_closed: bool,
+              flatten: bool = False) -> list[Any]:
+        """Each implementation's result that is not ``None``; with ``flatten``, the items of
+        each result instead (the checks' lists of violations, gathered without a second
+        pass)."""
         results: list[Any] = []
         # Most implementations of a hook take the same arguments in the same order (eleven
         # compliance checks run on every message sent): the tuple is built again only when
@@ -274,15 +278,14 @@ class Hooks:
                 self._manager.record_call_failure(plugin, hook, exc)
                 continue
             if result is not None:
-                results.append(result)
+                if flatten:
+                    results.extend(result)
+                else:
+                    results.append(result)
         return results
 
     def _flatten(self, hook: str, kwargs: dict[str, Any], *, fail_closed: bool) -> list[Any]:
-        return [
-            item
-            for result in self._call(hook, kwargs, fail_closed=fail_closed)
-            for item in result
-        ]
+        return self._call(hook, kwargs, fail_closed=fail_closed, flatten=True)
 
     def register_adapters(self) -> dict[Channel, AdapterFactory]:
         found: dict[Channel, AdapterFactory] = {}

@@ -150,6 +150,8 @@ class Decision:
     @classmethod
     def from_violations(cls, violations: Iterable[Violation]) -> Decision:
         found = tuple(violations)
+        if not found and cls is Decision:
+            return _ALLOWED  # most messages: one shared, immutable decision
         # Identity tests: an enum member's hash is a Python-level call.
         block, warn = Severity.BLOCK, Severity.WARN
         if not found:
@@ -162,6 +164,9 @@ class Decision:
             return cls(action, found)
         # An Action member and a tuple: the converters would return them as they are.
         return assemble(Decision, ("action", "violations"), (action, found))
+
+
+_ALLOWED = Decision(Action.ALLOW)
 
 
 @frozen(kw_only=True)
@@ -344,7 +349,9 @@ class PolicyEngine:
         self.config = config or PolicyConfig()
 
     def _decide(self, found: Sequence[Violation], channel: Channel) -> Decision:
-        config = self.config.for_channel(channel)
+        config = self.config
+        if config.per_channel:  # most configurations have none: no enum hashed per message
+            config = config.for_channel(channel)
         if config.disabled or config.severities:
             found = [v for v in (config.apply(v) for v in found) if v is not None]
         return Decision.from_violations(found)

@@ -142,9 +142,23 @@ _SEP = r"[ .\-_*·]{1,2}"
 _SPACED_LETTERS = re.compile(rf"(?<![a-z0-9])(?:[a-z]{_SEP}){{3,}}[a-z](?![a-z0-9])")
 _SPACED_DIGITS = re.compile(rf"(?<![a-z0-9])(?:[0-9]{_SEP}){{3,}}[0-9](?![a-z0-9])")
 _SEPARATOR_RUN = re.compile(_SEP)
-# Cheap pre-checks (they start with a character class the regex engine skips to in C), so the
-# full patterns only run on the rare texts that may need them.
+# Cheap pre-checks, so the full patterns only run on the rare texts that may need them: two
+# one-character words in a row, between separators.
 _MAYBE_SPACED = re.compile(r"[ .\-_*·][a-z0-9][ .\-_*·]{1,2}[a-z0-9][ .\-_*·]")
+# The same test on ASCII text, without the regex engine (which stops at every space there):
+# each byte becomes its class, S a separator, A a letter or digit, "o" anything else, and two
+# substring searches look for S A S{1,2} A S.
+_BYTE_CLASSES = bytes(
+    ord("S") if chr(c) in " .-_*" else ord("A") if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789"
+    else ord("o") for c in range(256))
+
+
+def _maybe_spaced(text: str) -> bool:
+    """Whether :data:`_MAYBE_SPACED` occurs in ``text``."""
+    if text.isascii():
+        classes = text.encode("ascii").translate(_BYTE_CLASSES)
+        return b"SASAS" in classes or b"SASSAS" in classes
+    return _MAYBE_SPACED.search(text) is not None
 
 _LETTERS = re.compile(r"[a-z]")
 # A word leetspeak may be in: letters and digits with "$", "!", "|" or "@" inside ("ca$h",
@@ -296,7 +310,7 @@ def _fold_chars(text: str) -> tuple[str, _Edits | None]:
 
 
 def _despace(text: str) -> tuple[str, _Runs | None]:
-    if _MAYBE_SPACED.search(text) is None and not _starts_spaced(text):
+    if not _maybe_spaced(text) and not _starts_spaced(text):
         return text, None
     matches = [*_SPACED_LETTERS.finditer(text), *_SPACED_DIGITS.finditer(text)]
     if not matches:

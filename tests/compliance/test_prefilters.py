@@ -82,12 +82,19 @@ def test_leetspeak_read_from_its_first_word_is_read_as_in_the_whole_text(text: s
     assert textnorm._unleet(text) == whole
 
 
+@settings(max_examples=500)
+@given(st.text(" .-_*·ab1Z,é\t", max_size=14))
+def test_spaced_text_is_told_apart_without_the_regex_as_with_it(text: str) -> None:
+    """The byte-class test on ASCII text answers what the pre-check pattern does."""
+    assert textnorm._maybe_spaced(text) == (textnorm._MAYBE_SPACED.search(text) is not None)
+
+
 def test_objects_made_by_filling_slots_equal_the_classes_own() -> None:
     """Spans, findings, violations, decisions and normalised texts made on the hot path
     without attrs' ``__init__`` are the objects the classes make (a field added to one of
     the classes without a fast path to match fails here)."""
     from mmtkit.plugins.compliance import analysis, check, rules
-    from mmtkit.policy import Decision, Span, Violation
+    from mmtkit.policy import Action, Decision, Span, Violation
 
     assert analysis._span(2, 5) == Span(2, 5)
     with pytest.raises(ValueError, match="must be >= 0"):
@@ -104,6 +111,7 @@ def test_objects_made_by_filling_slots_equal_the_classes_own() -> None:
         assert hash(made) == hash(expected)
     decision = Decision.from_violations([made, expected])
     assert decision == Decision(decision.action, (made, expected))
+    assert Decision.from_violations([]) == Decision(Action.ALLOW, ())
     normalized = textnorm.normalize("\uff28\uff49  t h e r e")
     assert normalized == textnorm.Normalized(normalized.original, normalized.text,
                                              normalized.folded, normalized._steps)

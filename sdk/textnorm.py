@@ -139,26 +139,25 @@ def _resizing_chars() -> re.Pattern[str] | None:
 
 
 _SEP = r"[ .\-_*·]{1,2}"
+_WORD_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
 _SPACED_LETTERS = re.compile(rf"(?<![a-z0-9])(?:[a-z]{_SEP}){{3,}}[a-z](?![a-z0-9])")
 _SPACED_DIGITS = re.compile(rf"(?<![a-z0-9])(?:[0-9]{_SEP}){{3,}}[0-9](?![a-z0-9])")
 _SEPARATOR_RUN = re.compile(_SEP)
-# Cheap pre-checks, so the full patterns only run on the rare texts that may need them: two
-# one-character words in a row, between separators.
-_MAYBE_SPACED = re.compile(r"[ .\-_*·][a-z0-9][ .\-_*·]{1,2}[a-z0-9][ .\-_*·]")
-# The same test on ASCII text, without the regex engine (which stops at every space there):
-# each byte becomes its class, S a separator, A a letter or digit, "o" anything else, and two
-# substring searches look for S A S{1,2} A S.
+# A cheap pre-check, so the full patterns only run on the rare texts that may need them: two
+# one-character words in a row between separators (the pattern in the test that holds it to
+# this). Without the regex engine (which would stop at every space): each character
+# becomes its class, S a separator, A a letter or digit, "o" anything else (what Latin-1
+# cannot hold becomes "?", another "o"), and two substring searches look for the sequence.
 _BYTE_CLASSES = bytes(
-    ord("S") if chr(c) in " .-_*" else ord("A") if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789"
-    else ord("o") for c in range(256))
+    ord("S") if chr(c) in " .-_*·" else ord("A") if chr(c) in _WORD_CHARS else ord("o")
+    for c in range(256))
 
 
 def _maybe_spaced(text: str) -> bool:
-    """Whether :data:`_MAYBE_SPACED` occurs in ``text``."""
-    if text.isascii():
-        classes = text.encode("ascii").translate(_BYTE_CLASSES)
-        return b"SASAS" in classes or b"SASSAS" in classes
-    return _MAYBE_SPACED.search(text) is not None
+    """Whether two one-character words stand in a row (``w h a``, ``0.8.1``)."""
+    classes = text.encode("latin-1", "replace").translate(_BYTE_CLASSES)
+    return b"SASAS" in classes or b"SASSAS" in classes
+
 
 _LETTERS = re.compile(r"[a-z]")
 # A word leetspeak may be in: letters and digits with "$", "!", "|" or "@" inside ("ca$h",

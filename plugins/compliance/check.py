@@ -8,7 +8,7 @@ phone numbers, the ad creative, history), and exposes ``mmt_check_outbound``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 
 from mmtkit.messages import Content, Image, InboundEvent, MessageReceived, Text
 from mmtkit.plugins.compliance.analysis import Analysis, Range, default_matcher
@@ -21,6 +21,8 @@ __all__ = ["MAX_CHECKED_CHARS", "CategoryCheck", "PythonRule", "finding", "text_
            "text_of_event"]
 
 PythonRule = Callable[[Analysis, PolicyContext], Iterable[Finding]]
+"""A rule that needs Python: the findings on one message in one context (a list is cheapest:
+the built-in rules return one, empty when nothing fired)."""
 
 MAX_CHECKED_CHARS = 8_192
 """Longer texts are not analysed: no channel accepts them (TikTok 6,000, WhatsApp 4,096,
@@ -80,15 +82,17 @@ class CategoryCheck:
         found = _lexicon_findings(analysis, context, inbound).get(self.category, [])
         if inbound:
             return found
-        return found + [f for f in self._python_findings(analysis, context)]
+        return found + self._python_findings(analysis, context)
 
-    def _python_findings(self, analysis: Analysis, context: PolicyContext) -> Iterator[Finding]:
+    def _python_findings(self, analysis: Analysis, context: PolicyContext) -> list[Finding]:
         channel = context.channel  # a StrEnum: compares and hashes as its wire name
+        kept: list[Finding] = []
         for python_rule in self._python_rules:
             for finding in python_rule(analysis, context):
                 channels = finding.rule.channels
                 if channels is None or channel in channels:
-                    yield finding
+                    kept.append(finding)
+        return kept
 
     def violations(self, text: str | None, context: PolicyContext, *, inbound: bool = False
                    ) -> list[Violation]:
@@ -179,7 +183,7 @@ def _run(analysis: Analysis, context: PolicyContext, inbound: bool
     if not inbound:
         for check in _CHECKS.values():
             if check._python_rules:
-                extra = list(check._python_findings(analysis, context))
+                extra = check._python_findings(analysis, context)
                 if extra:
                     by_category[check.category] = by_category.get(check.category, []) + extra
     if len(by_category) > 1 and _SUBSUMED in by_category and any(

@@ -130,9 +130,9 @@ def _unnegated(analysis: Analysis, concepts: tuple[str, ...]) -> list[Range]:
     return [h for c in concepts for h in analysis.hits.get(c, ()) if not analysis.negated(h, c)]
 
 
-def _paid_after_free(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
+def _paid_after_free(analysis: Analysis, ad: AdCreative) -> list[Finding]:
     if not ad.free:
-        return
+        return []
     amounts = [(m.start, m.end) for m in analysis.money]
     charges = _unnegated(analysis, ("pay", "fee"))
     # "free" words sit inside "miễn phí"/"free of charge": a fee word inside a free word is
@@ -163,8 +163,7 @@ def _paid_after_free(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
             ad.offer).hits:
         conditions = []  # the ad said so too ("free screen protector with any purchase")
     ranges = sorted(set(amounts + charges + conditions))
-    if ranges:
-        yield CHECK.finding("paid_after_free", ranges)
+    return [CHECK.finding("paid_after_free", ranges)] if ranges else []
 
 
 # Words around a free word in an offer that do not name the free thing.
@@ -252,7 +251,7 @@ def _denied(analysis: Analysis, amount: Money) -> bool:
                for _, e in analysis.hits.get(concept, ()))
 
 
-def _price(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
+def _price(analysis: Analysis, ad: AdCreative) -> list[Finding]:
     tolerance = _tolerance()
     if ad.price is not None and analysis.money:
         price = float(ad.price)
@@ -264,34 +263,31 @@ def _price(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
                     and not ended.get(analysis.unit("clause", m.start))]
         others = [m for m in analysis.money if m not in matching]
         if not matching:
-            yield CHECK.finding("price", [(m.start, m.end) for m in others])
-            return
+            return [CHECK.finding("price", [(m.start, m.end) for m in others])]
         charged = _beside(others, analysis.hits.get("extra_charge", ()), _EXTRA_REACH)
         # "Classic set is $65 now, the $45 was an opening price": a higher amount called the
         # price now, beside the ad's, is the price offered.
         raised = [m for m in others if m.amount > price * (1 + tolerance)]
         charged += _beside(raised, analysis.hits.get("price_now", ()), _NOW_REACH)
         if charged:
-            yield CHECK.finding("price", sorted({(m.start, m.end) for m in charged}))
-            return
+            return [CHECK.finding("price", sorted({(m.start, m.end) for m in charged}))]
         free_part = _free_part_charged(analysis, ad, others)
         if free_part:
-            yield CHECK.finding("paid_after_free", free_part)
-            return
+            return [CHECK.finding("paid_after_free", free_part)]
     offered = {int(p) for p in _PERCENT.findall(ad.offer or "")}
     if offered:
         quoted = [(m.start(), m.end(), int(m.group(1)))
                   for m in _PERCENT.finditer(analysis.normalized.folded)]
         if quoted and not any(q in offered for _, _, q in quoted):
-            yield CHECK.finding("price", [(s, e) for s, e, _ in quoted])
+            return [CHECK.finding("price", [(s, e) for s, e, _ in quoted])]
+    return []
 
 
-def _offer_withdrawn(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
+def _offer_withdrawn(analysis: Analysis, ad: AdCreative) -> list[Finding]:
     if not (ad.offer or ad.price is not None or ad.free):
-        return
+        return []
     ranges = _unnegated(analysis, ("offer_withdrawn",)) or _offer_limited(analysis, ad)
-    if ranges:
-        yield CHECK.finding("offer_withdrawn", ranges)
+    return [CHECK.finding("offer_withdrawn", ranges)] if ranges else []
 
 
 @lru_cache(maxsize=256)
@@ -402,9 +398,9 @@ def _first_other(names: Iterable[str], brand: str, folded: str) -> Range | None:
     return None
 
 
-def _brand(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
+def _brand(analysis: Analysis, ad: AdCreative) -> list[Finding]:
     if not ad.brand:
-        return
+        return []
     brand = _brand_key(ad.brand)
     folded = analysis.text
     original = analysis.normalized.original
@@ -427,18 +423,15 @@ def _brand(analysis: Analysis, ad: AdCreative) -> Iterator[Finding]:
         () if named or " here" not in original else _business_names(
             _SIGNED, original, _without_greeting),
     ), brand, folded)
-    if found is not None:
-        yield CHECK.finding("brand", [found])
+    return [CHECK.finding("brand", [found])] if found is not None else []
 
 
-def _mismatch(analysis: Analysis, context: PolicyContext) -> Iterator[Finding]:
+def _mismatch(analysis: Analysis, context: PolicyContext) -> list[Finding]:
     ad = context.ad_creative
     if ad is None:
-        return
-    yield from _paid_after_free(analysis, ad)
-    yield from _price(analysis, ad)
-    yield from _offer_withdrawn(analysis, ad)
-    yield from _brand(analysis, ad)
+        return []
+    return (_paid_after_free(analysis, ad) + _price(analysis, ad)
+            + _offer_withdrawn(analysis, ad) + _brand(analysis, ad))
 
 
 CHECK = CategoryCheck(CATEGORY, [_mismatch])

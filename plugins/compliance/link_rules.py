@@ -11,7 +11,6 @@ Their settings are read from the ``[settings]`` table of the category's lexicon 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from functools import lru_cache
 
 from mmtkit.plugins.compliance.analysis import Analysis, default_matcher
@@ -44,22 +43,21 @@ def allowed(host: str, domains: list[str]) -> bool:
 _DIVERSION = "off_platform_diversion"
 
 
-def contact_details(analysis: Analysis, context: PolicyContext) -> Iterator[Finding]:
+def contact_details(analysis: Analysis, context: PolicyContext) -> list[Finding]:
     """Third-party links (hosts outside ``allowed_domains``), e-mail addresses, phone numbers,
     and handles next to a messaging app's name; only on the channels in ``channels``: on
     WhatsApp or Messenger the business's own number *is* the conversation."""
     lexicon = default_matcher().lexicon
     channels = lexicon.setting(_DIVERSION, "channels", ["tiktok", "tiktok_shop"])
     if context.channel not in channels:  # a StrEnum equals its wire name (no ``.value``)
-        return
+        return []
     domains = lexicon.setting(_DIVERSION, "allowed_domains", [])
     ranges = [(u.start, u.end) for u in analysis.urls if not allowed(host_of(u.value), domains)]
     ranges += [(e.start, e.end) for e in analysis.emails]
     ranges += [(p.start, p.end) for p in analysis.phones]
     if "contact_app" in analysis.hits:
         ranges += [(h.start, h.end) for h in analysis.handles]
-    if ranges:
-        yield finding(f"{_DIVERSION}.contact_details", ranges)
+    return [finding(f"{_DIVERSION}.contact_details", ranges)] if ranges else []
 
 
 # -- brand_impersonation -----------------------------------------------------------------------
@@ -76,16 +74,16 @@ def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join("[-_.]?".join(map(re.escape, name)) for name in names))
 
 
-def lookalike_links(analysis: Analysis, context: PolicyContext) -> Iterator[Finding]:
+def lookalike_links(analysis: Analysis, context: PolicyContext) -> list[Finding]:
     """A link whose host borrows a ``platform_names`` name without being one of the
     ``platform_domains`` (``tiktokshop-taxportal.info``, ``tik-tok-rewards.top``)."""
     lexicon = default_matcher().lexicon
     names = lexicon.setting(_IMPERSONATION, "platform_names", _DEFAULT_NAMES)
     # Links are only extracted when a name occurs at all, even split ("tik-tok").
     if _names_pattern(tuple(names)).search(analysis.normalized.folded) is None:
-        return
+        return []
     if not analysis.urls:
-        return
+        return []
     domains = lexicon.setting(_IMPERSONATION, "platform_domains", _DEFAULT_DOMAINS)
     ranges = []
     for url in analysis.urls:
@@ -93,8 +91,7 @@ def lookalike_links(analysis: Analysis, context: PolicyContext) -> Iterator[Find
         joined = _SEPARATORS.sub("", host)  # "tik-tok", "tik.tok" and "tik_tok" too
         if any(name in joined for name in names) and not allowed(host, domains):
             ranges.append((url.start, url.end))
-    if ranges:
-        yield finding(f"{_IMPERSONATION}.lookalike_link", ranges)
+    return [finding(f"{_IMPERSONATION}.lookalike_link", ranges)] if ranges else []
 
 
 # -- malware -----------------------------------------------------------------------------------
@@ -104,21 +101,21 @@ _DEFAULT_STORES = ["play.google.com", "apps.apple.com", "itunes.apple.com",
                    "appgallery.huawei.com", "galaxystore.samsung.com", "microsoft.com"]
 
 
-def executable_files(analysis: Analysis, context: PolicyContext) -> Iterator[Finding]:
+def executable_files(analysis: Analysis, context: PolicyContext) -> list[Finding]:
     """An executable file name (``ParcelTrack.apk``, ``Invoice.pdf.exe``), unless negated
     ("don't open .exe files")."""
     ranges = [(f.start, f.end) for f in analysis.files if not analysis.negated((f.start, f.end))]
-    if ranges:
-        yield finding(f"{_MALWARE}.executable_file", ranges)
+    return [finding(f"{_MALWARE}.executable_file", ranges)] if ranges else []
 
 
-def app_by_link(analysis: Analysis, context: PolicyContext) -> Iterator[Finding]:
+def app_by_link(analysis: Analysis, context: PolicyContext) -> list[Finding]:
     """A request to install an app, with a link that is not an ``official_stores`` host."""
     hits = analysis.hits
     if "install" not in hits or "app" not in hits or not analysis.urls:
-        return
+        return []
     stores = default_matcher().lexicon.setting(_MALWARE, "official_stores", _DEFAULT_STORES)
     links = [u for u in analysis.urls if not allowed(host_of(u.value), stores)]
     installs = [h for h in hits["install"] if not analysis.negated(h)]
     if links and installs:
-        yield finding(f"{_MALWARE}.app_by_link", [installs[0], (links[0].start, links[0].end)])
+        return [finding(f"{_MALWARE}.app_by_link", [installs[0], (links[0].start, links[0].end)])]
+    return []

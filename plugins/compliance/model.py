@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -45,6 +45,7 @@ MODEL_RULE = "model"
 FORMAT = 1
 _EVIDENCE = 3  # words or pairs marked per finding
 _WORD = re.compile(r"\w+")
+_NON_ASCII_WORD = re.compile(r"[^\W\x00-\x7f]")  # a letter or digit beyond ASCII (Thai, é)
 # ASCII text: every byte that is not a word character becomes a space, then split gives the
 # same words as the pattern, in C without the regex engine (most messages). A bytes table:
 # str.translate looks each distinct character up in a dict again on every call.
@@ -59,10 +60,12 @@ class ModelError(MmtkitError, ValueError):
 
 def _words(text: str) -> list[str]:
     """The words of ``text``, as the pattern ``\\w+`` finds them."""
-    if text.isascii():
-        return text.encode("ascii").translate(_NOT_WORD).decode("ascii").split()
-    words: list[str] = _WORD.findall(text)
-    return words
+    if not text.isascii() and _NON_ASCII_WORD.search(text) is not None:
+        words: list[str] = _WORD.findall(text)
+        return words
+    # Only ASCII words: what ASCII cannot hold (a dash, an emoji, a currency sign) becomes
+    # "?", a separator like any other non-word byte.
+    return text.encode("ascii", "replace").translate(_NOT_WORD).decode("ascii").split()
 
 
 def candidate_features(text: str) -> set[str]:
@@ -251,10 +254,11 @@ def model_rule(category: str) -> PythonRule:
     ``category`` and no lexicon rule of the category fired."""
     rule_id = f"{category}.{MODEL_RULE}"
 
-    def rule(analysis: Analysis, context: PolicyContext) -> Iterator[Finding]:
+    def rule(analysis: Analysis, context: PolicyContext) -> list[Finding]:
         # Where a lexicon rule already names the category, it explains the message better.
         if category in flagged(analysis) and not (
                 default_matcher().outbound_rules.findings(analysis).get(category)):
-            yield finding(rule_id, default_model().evidence(analysis.text, category))
+            return [finding(rule_id, default_model().evidence(analysis.text, category))]
+        return []
 
     return rule

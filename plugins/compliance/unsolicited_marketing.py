@@ -10,7 +10,6 @@ customer's advertisement is flagged (guideline 5.3), never blocked.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 from mmtkit.hookspecs import hookimpl
@@ -29,9 +28,9 @@ def is_promotional(analysis: Analysis) -> bool:
     return any(c in analysis.hits for c in _PROMO) and "responsive" not in analysis.hits
 
 
-def _repeated(analysis: Analysis, context: PolicyContext) -> Iterator[Finding]:
+def _repeated(analysis: Analysis, context: PolicyContext) -> list[Finding]:
     if not context.history or not is_promotional(analysis):
-        return
+        return []
     matcher = default_matcher()
     days = matcher.lexicon.setting(CATEGORY, "repeat_window_days", 7)
     threshold = matcher.lexicon.setting(CATEGORY, "repeat_threshold", 1)
@@ -44,7 +43,8 @@ def _repeated(analysis: Analysis, context: PolicyContext) -> Iterator[Finding]:
     )
     if earlier >= threshold:
         ranges = [h for c in _PROMO for h in analysis.hits.get(c, ())[:1]]
-        yield CHECK.finding("repeated_promotion", ranges)
+        return [CHECK.finding("repeated_promotion", ranges)]
+    return []
 
 
 CHECK = CategoryCheck(CATEGORY, [_repeated])

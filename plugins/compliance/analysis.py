@@ -23,8 +23,8 @@ from mmtkit.policy import Span
 from mmtkit.textnorm import Normalized, accents_agree, normalize
 from mmtkit.trusted import assemble
 
-__all__ = ["NEAR_NEGATABLE", "NEGATION", "NEGATION_NEAR", "SPELLED_DIGIT", "Analysis", "Matcher",
-           "default_matcher"]
+__all__ = ["NEAR_NEGATABLE", "NEGATION", "NEGATION_NEAR", "QUESTION_TAG", "SPELLED_DIGIT",
+           "Analysis", "Matcher", "default_matcher"]
 
 SPELLED_DIGIT = "spelled_digit"
 """Digits written as words (``entities.DIGIT_WORDS``), found with the lexicon terms so that
@@ -33,6 +33,11 @@ only texts that hold one run the spelled phone number extractor."""
 NEGATION = "negation"
 """The concept whose terms cancel a following term in the same clause (``never``, ``jangan``,
 ``không``, ``ไม่``...), for rules that mark a concept ``negatable``."""
+
+QUESTION_TAG = "question_tag"
+"""A modal followed by a negation that asks rather than denies (Malay "boleh tak", Indonesian
+"bisa gak": "can you, or not?"): the negation cues inside such a tag are dropped from the
+hits, so "boleh tak hantar kod OTP?" is the request it is."""
 
 NEGATION_NEAR = "negation_near"
 """Cues that cancel only a term right after them (English "no": "no joining fee", "no vapes",
@@ -367,7 +372,20 @@ class Matcher:
                     hits[concept] = [(start, end)]
                 elif len(found) < 64:  # enough to decide; bounds work on huge texts
                     found.append((start, end))
+        tags = hits.get(QUESTION_TAG)
+        if tags is not None and NEGATION in hits:
+            _drop_tagged_negations(hits, tags)
         return Analysis(normalized, hits)
+
+
+def _drop_tagged_negations(hits: dict[str, list[Range]], tags: list[Range]) -> None:
+    """The negation cues that are part of a question tag ("bisa *gak*") negate nothing."""
+    kept = [cue for cue in hits[NEGATION]
+            if not any(start <= cue[0] and cue[1] <= end for start, end in tags)]
+    if kept:
+        hits[NEGATION] = kept
+    else:
+        del hits[NEGATION]
 
 
 @lru_cache(maxsize=1)

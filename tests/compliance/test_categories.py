@@ -158,3 +158,32 @@ def test_links_that_borrow_the_platform_name(check: Check, text: str, flagged: b
 def test_a_negated_threat_is_not_a_threat(check: Check) -> None:
     text = "Kak, kami tidak akan melaporkan kakak sebagai penipu, refund tetap kami proses ya."
     assert not check(text).categories & {"harassment", "review_manipulation"}
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        # "can you ..., or not?": the negation in the tag asks, it does not deny
+        ("Kak, boleh tak hantar kod OTP yang masuk tadi?", True),
+        ("Kak bisa gak kirim kode OTP nya ke sini?", True),
+        ("Kak, bisa tidak kirim kode OTP yang barusan masuk?", True),
+        # the negation before the modal is "cannot": still a warning, not a request
+        ("Kak, tak boleh kongsi kod OTP dengan sesiapa ya.", False),
+        ("Kode OTP tidak bisa dibagikan ke siapa pun, termasuk admin.", False),
+        # a real negation after the tag still negates
+        ("Kak bisa gak jangan kasih kode OTP ke siapa pun?", False),
+        # negative questions that ask, in the other languages
+        ("Why don't you just send me the OTP so I can fix it?", True),
+        ("Can't you just send me the code from the SMS?", True),
+        ("Dạ không biết chị gửi giúp em mã OTP được không ạ?", True),
+        ("¿No me puedes pasar el código OTP que te llegó?", True),
+        ("Você não pode me mandar o código que chegou por SMS?", True),
+        ("Bakit hindi mo na lang i-send yung OTP?", True),
+        # statements keep their negation
+        ("We can't ask you for your OTP, so please keep it to yourself.", False),
+        ("Nunca le pediremos que nos pase su código OTP.", False),
+        ("Never share your OTP; why not call our hotline instead?", False),
+    ],
+)
+def test_a_question_tag_asks_rather_than_denies(check: Check, text: str, flagged: bool) -> None:
+    assert ("sensitive_data_request" in check(text).categories) is flagged

@@ -23,7 +23,7 @@ from mmtkit.policy import Span
 from mmtkit.textnorm import Normalized, accents_agree, normalize
 from mmtkit.trusted import assemble
 
-__all__ = ["NEAR_NEGATABLE", "NEGATION", "NEGATION_NEAR", "QUESTION_TAG", "SPELLED_DIGIT",
+__all__ = ["NEAR_NEGATABLE", "NEGATION", "NEGATION_NEAR", "SPELLED_DIGIT", "SPENT_NEGATION",
            "Analysis", "Matcher", "default_matcher"]
 
 SPELLED_DIGIT = "spelled_digit"
@@ -34,10 +34,12 @@ NEGATION = "negation"
 """The concept whose terms cancel a following term in the same clause (``never``, ``jangan``,
 ``không``, ``ไม่``...), for rules that mark a concept ``negatable``."""
 
-QUESTION_TAG = "question_tag"
-"""A modal followed by a negation that asks rather than denies (Malay "boleh tak", Indonesian
-"bisa gak": "can you, or not?"): the negation cues inside such a tag are dropped from the
-hits, so "boleh tak hantar kod OTP?" is the request it is."""
+SPENT_NEGATION = "spent_negation"
+"""Phrases whose negation is spent inside them: questions that ask (Malay "boleh tak",
+Indonesian "bisa gak": "can you, or not?"; "why don't you") and reminders or reassurances
+("don't forget to", "jangan lupa", "don't worry"). The negation cues inside one are dropped
+from the hits, so "boleh tak hantar kod OTP?" and "don't forget to send me the OTP" are the
+requests they are."""
 
 NEGATION_NEAR = "negation_near"
 """Cues that cancel only a term right after them (English "no": "no joining fee", "no vapes",
@@ -372,16 +374,17 @@ class Matcher:
                     hits[concept] = [(start, end)]
                 elif len(found) < 64:  # enough to decide; bounds work on huge texts
                     found.append((start, end))
-        tags = hits.get(QUESTION_TAG)
-        if tags is not None and NEGATION in hits:
-            _drop_tagged_negations(hits, tags)
+        spent = hits.get(SPENT_NEGATION)
+        if spent is not None and NEGATION in hits:
+            _drop_spent_negations(hits, spent)
         return Analysis(normalized, hits)
 
 
-def _drop_tagged_negations(hits: dict[str, list[Range]], tags: list[Range]) -> None:
-    """The negation cues that are part of a question tag ("bisa *gak*") negate nothing."""
+def _drop_spent_negations(hits: dict[str, list[Range]], spent: list[Range]) -> None:
+    """The negation cues inside a phrase that spends them ("bisa *gak*", "*don't* forget")
+    negate nothing."""
     kept = [cue for cue in hits[NEGATION]
-            if not any(start <= cue[0] and cue[1] <= end for start, end in tags)]
+            if not any(start <= cue[0] and cue[1] <= end for start, end in spent)]
     if kept:
         hits[NEGATION] = kept
     else:

@@ -183,7 +183,29 @@ def test_a_negated_threat_is_not_a_threat(check: Check) -> None:
         ("We can't ask you for your OTP, so please keep it to yourself.", False),
         ("Nunca le pediremos que nos pase su código OTP.", False),
         ("Never share your OTP; why not call our hotline instead?", False),
+        # reminders to hand something over, and reassurances
+        ("Don't forget to send me the OTP code so we can finish.", True),
+        ("Jangan lupa kirim kode OTP nya ke admin ya kak.", True),
+        ("อย่าลืมส่งรหัส OTP มาให้แอดมินนะคะ", True),
+        ("No te olvides de mandarme el código OTP.", True),
+        ("Não deixe de me mandar o código OTP.", True),
+        ("Huwag kalimutang i-send ang OTP sa amin.", True),
+        ("Don't hesitate to send us the verification code.", True),
+        ("Don't worry just send me the OTP and I'll fix it.", True),
+        # a reminder of a warning is still a warning
+        ("Don't forget: never share your OTP with anyone.", False),
+        ("Jangan lupa, jangan pernah kasih kode OTP ke siapa pun ya kak.", False),
     ],
 )
-def test_a_question_tag_asks_rather_than_denies(check: Check, text: str, flagged: bool) -> None:
+def test_a_spent_negation_negates_nothing_after_it(check: Check, text: str,
+                                                   flagged: bool) -> None:
+    """Questions that ask ("boleh tak", "why don't you") and reminders to hand something
+    over ("don't forget to send") hold a negation cue that negates nothing after them."""
     assert ("sensitive_data_request" in check(text).categories) is flagged
+
+
+def test_a_reminder_to_visit_the_shop_in_a_promotion_is_no_diversion(check: Check) -> None:
+    """Only reminders with the verb of an ask spend their negation: "don't forget to visit
+    our store" in a sale broadcast means the shop page."""
+    decision = check("FLASH SALE 50% off everything!!! Don't forget to visit our store.")
+    assert "off_platform_diversion" not in decision.categories

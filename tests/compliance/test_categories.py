@@ -192,6 +192,14 @@ def test_a_negated_threat_is_not_a_threat(check: Check) -> None:
         ("Huwag kalimutang i-send ang OTP sa amin.", True),
         ("Don't hesitate to send us the verification code.", True),
         ("Don't worry just send me the OTP and I'll fix it.", True),
+        # conditions: the negation belongs to the condition
+        ("If you did not receive the parcel please send me the OTP from the SMS.", True),
+        ("Kalau gak masuk kodenya kirim ulang aja ke admin kode OTP nya.", True),
+        ("Nếu chị không nhận được hàng thì gửi em mã OTP để em kiểm tra.", True),
+        ("Si no te llegó el paquete mándame el código OTP.", True),
+        ("Se não recebeu o pedido me manda o código OTP.", True),
+        ("Kung hindi mo natanggap ang parcel i-send mo sa akin ang OTP.", True),
+        ("If you didn't request this code, never share it with anyone.", False),
         # a reminder of a warning is still a warning
         ("Don't forget: never share your OTP with anyone.", False),
         ("Jangan lupa, jangan pernah kasih kode OTP ke siapa pun ya kak.", False),

@@ -192,6 +192,15 @@ def test_a_negated_threat_is_not_a_threat(check: Check) -> None:
         ("Huwag kalimutang i-send ang OTP sa amin.", True),
         ("Don't hesitate to send us the verification code.", True),
         ("Don't worry just send me the OTP and I'll fix it.", True),
+        # "it's fine" in every language
+        ("No need to worry just send me the OTP.", True),
+        ("Gak apa-apa kak kirim aja kode OTP nya ke admin.", True),
+        ("Tak apa kak hantar je kod OTP tu kat sini.", True),
+        ("ไม่เป็นไรค่ะส่งรหัสOTPมาได้เลย", True),
+        ("Walang problema i-send mo lang ang OTP.", True),
+        ("No hay problema mándame el código OTP.", True),
+        ("Não tem problema me manda o código OTP.", True),
+        ("It's not a problem to never share your OTP with anyone.", False),
         # conditions: the negation belongs to the condition
         ("If you did not receive the parcel please send me the OTP from the SMS.", True),
         ("Kalau gak masuk kodenya kirim ulang aja ke admin kode OTP nya.", True),

@@ -28,6 +28,7 @@ FLAGGED = [
     ("sensitive_data_request", "Para la garantía, envíe una foto de su tarjeta y el código CVV."),
     ("sensitive_data_request", "To join our club, tell us your sexual orientation and religion."),
     ("sensitive_data_request", "Pakisend po ng petsa ng kapanganakan at medical records ninyo."),
+    ("sensitive_data_request", "¿Me dictas los 6 números que te acaban de llegar?"),
     # off_platform_diversion
     ("off_platform_diversion", "Add me on Telegram @bestdeals_shop for the wholesale list."),
     ("off_platform_diversion",
@@ -45,6 +46,7 @@ FLAGGED = [
      "Chị nhắn Zalo cho em số 0901 234 567 nha, bên đó em tư vấn nhanh "
      "hơn."),
     ("off_platform_diversion", "Pwede rin po kayo mag-order sa Shopee namin, mas mura doon."),
+    ("off_platform_diversion", "It's cheaper if you order through my website."),
     # review_manipulation
     ("review_manipulation", "Leave us a 5 star review and we'll send you a $10 gift card!"),
     ("review_manipulation", "Kalau kakak kasih ulasan bintang 5, nanti dapat cashback 20rb ya."),
@@ -59,6 +61,7 @@ FLAGGED = [
     ("harassment", "Pembeli tolol, sudah dijelaskan berkali-kali masih tanya."),
     ("harassment", "Ang tanga mo naman, basahin mo muna ang description."),
     ("harassment", "Eres un idiota, el pedido ya llegó."),
+    ("harassment", "Keep asking and I will find where you live."),
     # prohibited_product
     ("prohibited_product", "We can also get you tramadol, no prescription needed."),
     ("prohibited_product", "Main di situs judi online kami, bonus new member 100%!"),

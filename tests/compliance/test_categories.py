@@ -29,6 +29,7 @@ FLAGGED = [
     ("sensitive_data_request", "To join our club, tell us your sexual orientation and religion."),
     ("sensitive_data_request", "Pakisend po ng petsa ng kapanganakan at medical records ninyo."),
     ("sensitive_data_request", "¿Me dictas los 6 números que te acaban de llegar?"),
+    ("sensitive_data_request", "Manda uma foto do seu cartão, frente e verso, por favor."),
     # off_platform_diversion
     ("off_platform_diversion", "Add me on Telegram @bestdeals_shop for the wholesale list."),
     ("off_platform_diversion",
@@ -127,6 +128,10 @@ CLEAN = [
     "Obrigado pela compra! Seu pedido chega na segunda-feira.",
     "Salamat po sa order! Ipapadala na namin bukas.",
     "Dạ shop đã giao đơn cho bên vận chuyển, chị chờ 2 ngày nhé.",
+    # negations that are spent inside their phrase, with nothing to ask after them
+    "Don't worry about the delay, your parcel is on the way.",
+    "Why don't you try the medium size? It fits most customers.",
+    "Kak jangan lupa cek ukuran sebelum order ya.",
 ]
 
 

@@ -260,3 +260,18 @@ def test_a_promotion_is_reported_only_when_nothing_else_is(check: Check) -> None
     categories = check(scam).categories
     assert "unsolicited_marketing" not in categories
     assert categories  # held for what else it does
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Check out my channel!!! follow me www.example-spam.xyz",
+     "Follow akun aku ya kak, saling follow 😊",
+     "ฝากกดติดตามช่องของเราด้วยนะคะ"],
+)
+def test_a_customer_promoting_their_own_channel_is_flagged(engine: PolicyEngine,
+                                                           text: str) -> None:
+    """Advertisements sent by customers (Shop guidelines 5.3) are labelled, never blocked."""
+    decision = engine.check_inbound(_inbound(text), PolicyContext(channel="tiktok_shop"))
+    assert [v.rule_id for v in decision.violations] == [
+        "unsolicited_marketing.inbound_self_promotion"]
+    assert not decision.blocked

@@ -140,6 +140,13 @@ def test_own_number_is_not_a_diversion_on_whatsapp_or_messenger(check: Check, ch
         # Another business introducing itself in Thai, with a space after จาก.
         ("สวัสดีค่ะ จาก JapanGo Tour นะคะ ทัวร์ญี่ปุ่น 5 วัน 29,900 บาทค่ะ", TOUR, True),
         ("สวัสดีค่ะ จาก HappyTrip นะคะ ทัวร์ญี่ปุ่น 5 วัน 29,900 บาทค่ะ", TOUR, False),
+        # "miễn phí" (free of charge) negates only its own "phí" (charge), not a fee after it.
+        ("Dạ hướng dẫn miễn phí thì chị chuyển khoản phí ship 30k trước nhé", FREE_GUIDE, True),
+        ("Dạ hướng dẫn miễn phí, shop miễn phí vận chuyển luôn ạ", FREE_GUIDE, False),
+        ("Hướng dẫn hoàn toàn miễn phí, chị không phải trả phí gì ạ", FREE_GUIDE, False),
+        # The free thing said to be gone.
+        ("Sorry, the free guides are all gone now, but the full course is $89.", FREE_GUIDE,
+         True),
     ],
 )
 def test_creative_mismatch_needs_and_uses_the_ad(

@@ -187,6 +187,11 @@ def test_a_negated_threat_is_not_a_threat(check: Check) -> None:
         ("¿No me puedes pasar el código OTP que te llegó?", True),
         ("Você não pode me mandar o código que chegou por SMS?", True),
         ("Bakit hindi mo na lang i-send yung OTP?", True),
+        ("ทำไมไม่ส่งรหัส OTP มาให้แอดมินคะ", True),
+        ("Sao chị không gửi mã OTP cho em luôn ạ?", True),
+        ("Kenapa gak kirim kode OTP nya aja kak?", True),
+        ("Kenapa tak hantar kod OTP tu je?", True),
+        ("Kenapa kami tidak pernah minta kode OTP? Demi keamanan kakak.", False),
         # statements keep their negation
         ("We can't ask you for your OTP, so please keep it to yourself.", False),
         ("Nunca le pediremos que nos pase su código OTP.", False),

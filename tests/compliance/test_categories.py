@@ -132,6 +132,13 @@ CLEAN = [
     "Don't worry about the delay, your parcel is on the way.",
     "Why don't you try the medium size? It fits most customers.",
     "Kak jangan lupa cek ukuran sebelum order ya.",
+    # a spent negation beside a warning that keeps its own
+    "Don't hesitate to call us, and never share your OTP with anyone.",
+    "If you did not request this code, do not share it with anyone.",
+    "Tidak apa-apa kalau kakak tidak mau kasih kode OTP, kami tidak memerlukannya.",
+    "Gak apa-apa kak, kode OTP jangan dikasih ke siapa pun ya.",
+    "ไม่เป็นไรค่ะ ร้านไม่ขอรหัส OTP นะคะ",
+    "Não tem problema, nunca passe seu código para ninguém.",
 ]
 
 

@@ -138,7 +138,9 @@ def _resizing_chars() -> re.Pattern[str] | None:
     return _resizing_pattern
 
 
-_SEP = r"[ .\-_*·]{1,2}"
+_SEPARATORS = " .-_*·"
+"""What may stand between the letters or digits of a spaced-out word (``w.h.a``, ``0 8 1``)."""
+_SEP = rf"[{re.escape(_SEPARATORS)}]{{1,2}}"
 _WORD_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
 _SPACED_LETTERS = re.compile(rf"(?<![a-z0-9])(?:[a-z]{_SEP}){{3,}}[a-z](?![a-z0-9])")
 _SPACED_DIGITS = re.compile(rf"(?<![a-z0-9])(?:[0-9]{_SEP}){{3,}}[0-9](?![a-z0-9])")
@@ -149,7 +151,7 @@ _SEPARATOR_RUN = re.compile(_SEP)
 # becomes its class, S a separator, A a letter or digit, "o" anything else (what Latin-1
 # cannot hold becomes "?", another "o"), and two substring searches look for the sequence.
 _BYTE_CLASSES = bytes(
-    ord("S") if chr(c) in " .-_*·" else ord("A") if chr(c) in _WORD_CHARS else ord("o")
+    ord("S") if chr(c) in _SEPARATORS else ord("A") if chr(c) in _WORD_CHARS else ord("o")
     for c in range(256))
 
 
@@ -333,10 +335,10 @@ def _despace(text: str) -> tuple[str, _Runs | None]:
 
 
 def _starts_spaced(text: str) -> bool:
-    return len(text) > 3 and text[1] in " .-_*·" and text[0].isalnum()
+    return len(text) > 3 and text[1] in _SEPARATORS and text[0].isalnum()
 
 
-_LEET_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789$!@|")
+_LEET_WORD_CHARS = frozenset(_WORD_CHARS + "$!@|")
 """Every character a :data:`_LEET_WORD` match can hold."""
 
 

@@ -375,20 +375,24 @@ class Matcher:
                 elif len(found) < 64:  # enough to decide; bounds work on huge texts
                     found.append((start, end))
         spent = hits.get(SPENT_NEGATION)
-        if spent is not None and NEGATION in hits:
+        if spent is not None:
             _drop_spent_negations(hits, spent)
         return Analysis(normalized, hits)
 
 
 def _drop_spent_negations(hits: dict[str, list[Range]], spent: list[Range]) -> None:
-    """The negation cues inside a phrase that spends them ("bisa *gak*", "*don't* forget")
-    negate nothing."""
-    kept = [cue for cue in hits[NEGATION]
-            if not any(start <= cue[0] and cue[1] <= end for start, end in spent)]
-    if kept:
-        hits[NEGATION] = kept
-    else:
-        del hits[NEGATION]
+    """The negation cues, far or near, inside a phrase that spends them ("bisa *gak*",
+    "*don't* forget", "*no* hay problema") negate nothing."""
+    for concept in (NEGATION, NEGATION_NEAR):
+        cues = hits.get(concept)
+        if cues is None:
+            continue
+        kept = [cue for cue in cues
+                if not any(start <= cue[0] and cue[1] <= end for start, end in spent)]
+        if kept:
+            hits[concept] = kept
+        else:
+            del hits[concept]
 
 
 @lru_cache(maxsize=1)

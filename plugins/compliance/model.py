@@ -87,6 +87,10 @@ def feature_scale(text: str) -> float:
     return 1.0 / math.sqrt(2 * words - 1)
 
 
+_UNKNOWN: tuple[int, dict[str, int]] = (-1, {})
+"""A word outside the vocabulary, as :meth:`FeatureIndex.where` reads it (never written to)."""
+
+
 class FeatureIndex:
     """Finds a set of features (words and pairs of words) in a folded text.
 
@@ -135,10 +139,10 @@ class FeatureIndex:
         for match in _WORD.finditer(text):
             word = match.group()
             if previous is not None:
-                index = self._vocabulary.get(previous.group(), (-1, {}))[1].get(word, -1)
+                index = self._vocabulary.get(previous.group(), _UNKNOWN)[1].get(word, -1)
                 if index >= 0:
                     found.setdefault(index, (previous.start(), match.end()))
-            index = self._vocabulary.get(word, (-1, {}))[0]
+            index = self._vocabulary.get(word, _UNKNOWN)[0]
             if index >= 0:
                 found.setdefault(index, match.span())
             previous = match

@@ -86,11 +86,14 @@ class CategoryCheck:
 
     def _python_findings(self, analysis: Analysis, context: PolicyContext) -> list[Finding]:
         channel = context.channel  # a StrEnum: compares and hashes as its wire name
+        hits = analysis.hits
         kept: list[Finding] = []
         for python_rule in self._python_rules:
             for finding in python_rule(analysis, context):
-                channels = finding.rule.channels
-                if channels is None or channel in channels:
+                rule = finding.rule
+                channels = rule.channels
+                if (channels is None or channel in channels) and not (
+                        rule.unless and any(c in hits for c in rule.unless)):
                     kept.append(finding)
         return kept
 

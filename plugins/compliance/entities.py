@@ -143,6 +143,7 @@ _REFERENCE_CUE = re.compile(
     r"(?: ?(?:number|num|no|nomor|so|numero|id|code|kode|ma))?\.?"
     r"(?: (?:is|la|adalah|ialah|e|es|ay))? ?[#:=]? ?$"
 )
+_YEAR_RANGE = re.compile(r"(?:19|20)[0-9]{2} ?- ?(?:19|20)[0-9]{2}")
 _PHONE_REGIONS = ("ID", "MY", "VN", "TH", "PH", "SG", "BR", "MX", "ES", "PT", "US", "GB")
 
 _PREFIX = re.compile(
@@ -356,6 +357,8 @@ def _digit_phone_numbers(text: str) -> list[Found]:
             continue
         if _REFERENCE_CUE.search(text, max(0, start - 28), start):
             continue  # "order 5770-2219-0043", "resi: 0012 3456 7890" name what they are
+        if _YEAR_RANGE.fullmatch(text, start, end):
+            continue  # "fits the 2020-2024 models": eight digits, but two years
         if _is_phone(text[start:end]):
             found.append(Found(start, end, text[start:end]))
     return found

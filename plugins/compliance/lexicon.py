@@ -29,7 +29,8 @@ only; ``*`` at its end (or start) allows any continuation (``bayar*`` matches ``
 Terms containing Thai letters match anywhere, because Thai has no spaces between words. A rule
 with ``python = true`` is computed in the category's module (phone numbers, links, the ad
 creative); its metadata still lives here, so configuration and documentation see every rule
-the same way.
+the same way, and its ``unless`` concepts apply to it as to any rule (``unless =
+["scam_warning"]`` keeps the message model quiet on a warning about scams).
 """
 
 from __future__ import annotations

@@ -97,14 +97,19 @@ def lookalike_links(analysis: Analysis, context: PolicyContext) -> list[Finding]
 # -- malware -----------------------------------------------------------------------------------
 
 _MALWARE = "malware"
+_SCAM_WARNING = "scam_warning"
 _DEFAULT_STORES = ["play.google.com", "apps.apple.com", "itunes.apple.com",
                    "appgallery.huawei.com", "galaxystore.samsung.com", "microsoft.com"]
 
 
 def executable_files(analysis: Analysis, context: PolicyContext) -> list[Finding]:
     """An executable file name (``ParcelTrack.apk``, ``Invoice.pdf.exe``), unless negated
-    ("don't open .exe files")."""
-    ranges = [(f.start, f.end) for f in analysis.files if not analysis.negated((f.start, f.end))]
+    ("don't open .exe files"). A bare extension names a kind of file, not a file sent: in a
+    warning about scams ("scammers send .apk files") it is what the customer is warned of."""
+    warning = _SCAM_WARNING in analysis.hits
+    ranges = [(f.start, f.end) for f in analysis.files
+              if not (warning and f.value.startswith("."))
+              and not analysis.negated((f.start, f.end))]
     return [finding(f"{_MALWARE}.executable_file", ranges)] if ranges else []
 
 

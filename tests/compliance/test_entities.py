@@ -63,6 +63,9 @@ def test_emails(text: str, expected: list[str]) -> None:
         ("Mã đơn hàng là 5770-2219-0043", False),
         ("O número do pedido é 5770 2219 0043", False),
         ("my number is 0812 3456 7890", True),
+        ("fits the Honda Click 2019-2023 models", False),  # two years, not a number
+        ("fits models 2018 - 2022", False),
+        ("call 2018-2022-77", True),  # more than two years: still a number
     ],
 )
 def test_phone_numbers(text: str, found: bool) -> None:

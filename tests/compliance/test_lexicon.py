@@ -8,11 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mmtkit.plugins.compliance import CATEGORIES
-from mmtkit.plugins.compliance.analysis import Matcher
-from mmtkit.plugins.compliance.lexicon import LexiconError, build_lexicon, load_lexicon
+from mmtkit.messages import Channel
+from mmtkit.plugins.compliance import CATEGORIES, check
+from mmtkit.plugins.compliance.analysis import Analysis, Matcher
+from mmtkit.plugins.compliance.lexicon import LexiconError, RuleSpec, build_lexicon, load_lexicon
 from mmtkit.plugins.compliance.rule_tables import rewrite
-from mmtkit.plugins.compliance.rules import evaluate
+from mmtkit.plugins.compliance.rules import Finding, evaluate, new_finding
+from mmtkit.policy import PolicyContext
 from mmtkit.textnorm import accent_form, accents_agree, normalize_term
 
 
@@ -146,3 +148,18 @@ def test_accents_agree_with_text_typed_as_the_term_or_without_accents(term: str)
     assert accents_agree(term, form)
     assert accents_agree(term.upper(), form)
     assert accents_agree(normalize_term(term), form)  # the same words typed plainly
+
+
+def test_a_python_rule_keeps_quiet_where_its_unless_concepts_occur(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(check, "_CHECKS", {})  # the demo category leaves no trace
+    spec = RuleSpec(rule_id="demo.python", category="demo", severity="warn", policy="p",
+                    explanation="e", python=True, unless=("scam_warning",))
+
+    def always(analysis: Analysis, context: PolicyContext) -> list[Finding]:
+        return [new_finding(spec, ((0, 4),))]
+
+    demo = check.CategoryCheck("demo", [always])
+    context = PolicyContext(channel=Channel.TIKTOK_SHOP)
+    assert [f.rule for f in demo.findings("Open the file I sent you", context)] == [spec]
+    assert demo.findings("Scammers send files like this one; never open them", context) == []

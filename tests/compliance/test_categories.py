@@ -99,6 +99,13 @@ FLAGGED = [
     # unsolicited_marketing
     ("unsolicited_marketing", "FLASH SALE!!! Everything 50% off, shop now before it's gone!"),
     ("unsolicited_marketing", "Promo besar akhir tahun! Diskon hingga 70%, buruan checkout!!!"),
+    ("unsolicited_marketing", "Today's deals: shampoo 30% off, conditioner buy 1 get 1."),
+    # round 14 (a blind set's misses, generalised)
+    ("sensitive_data_request", "To finish the refund pls login with ur bank username and pw here"),
+    ("harassment", "Con esa cara no hay crema que funcione, no es culpa de la tienda."),
+    ("harassment", "Kulit kakak memang jelek dari sananya, bukan salah krim kami."),
+    ("adult_content", "The massage oil works great for adult activities 😏 want me to show you?"),
+    ("off_platform_diversion", "Cheaper if you order on our F B page, just search our shop name."),
 ]
 
 CLEAN = [
@@ -139,6 +146,13 @@ CLEAN = [
     "Gak apa-apa kak, kode OTP jangan dikasih ke siapa pun ya.",
     "ไม่เป็นไรค่ะ ร้านไม่ขอรหัส OTP นะคะ",
     "Não tem problema, nunca passe seu código para ninguém.",
+    # round 14: refunds to the wallet paid with, health advice, self-directed insults
+    "Na-approve na po ang refund, babalik ito sa Maya na ginamit ninyo sa pagbayad.",
+    "Ibu hamil sebaiknya konsultasi ke apoteker dulu sebelum minum vitamin ini ya kak.",
+    "ถ้ามีโรคประจำตัวควรปรึกษาแพทย์ก่อนใช้ครีมนี้นะคะ",
+    "Sorry, stupid mistake on my part, I packed the wrong size. A return label is in the app.",
+    "Ay, ang tanga ko po, mali ang kulay na naipadala. Paki-request na lang po ng return sa app.",
+    "Careful: scammers pretend to be sellers and send .exe files. We never send files.",
 ]
 
 
@@ -246,3 +260,14 @@ def test_a_reminder_to_visit_the_shop_in_a_promotion_is_no_diversion(check: Chec
     our store" in a sale broadcast means the shop page."""
     decision = check("FLASH SALE 50% off everything!!! Don't forget to visit our store.")
     assert "off_platform_diversion" not in decision.categories
+
+
+@pytest.mark.parametrize("text", [
+    "Dana refund akan masuk ke ShopeePay yang kakak pakai untuk bayar.",
+    "El reembolso vuelve a la cuenta de Mercado Pago con la que pagaste.",
+    "The refund goes back to the GCash wallet you used to pay for the order.",
+])
+def test_a_refund_to_the_wallet_paid_with_is_no_diversion(check: Check, text: str) -> None:
+    # The message model may still ask for a look at a refund message; the diversion rules
+    # must not call the customer's own wallet a payment route off the platform.
+    assert "off_platform_diversion" not in check(text).categories

@@ -1,4 +1,4 @@
-"""Twenty-eight sets of 227 to 260 messages each, written by authors who never saw the rules.
+"""Thirty sets of 227 to 260 messages each, written by authors who never saw the rules.
 
 Each set was scored blind first (the figures are in docs/compliance.md). A to E, G and I to P
 were then used to generalise the lexicons (A in the first round, B and C in the second, D in
@@ -11,9 +11,11 @@ have NOT been tuned on: they are the best available estimates of unseen messages
 that way (tune on new sets, not on F, H, S, V, Y or Z), and raise their floors only when
 their figures rise without looking at their lines. AA and AB were written during the
 fourteenth session, after the message model (``mmtkit.plugins.compliance.model``) was
-chosen, and scored once; they are held out from its training like F to Z.
+chosen, and scored once; they are held out from its training like F to Z. AE and AF were
+written on 2026-11-23 and scored blind (0.933 and 0.943); AE was then generalised
+in round 14 and is a regression set, AF is held out and untuned like F to AB.
 
-The message model is trained on the regression sets (``training.TRAINING_SETS``), so their
+The message model is trained on the regression sets but AE (``training.TRAINING_SETS``), so their
 figures say little about it; its gain is measured on the held-out sets.
 """
 
@@ -35,7 +37,8 @@ FLOORS = {"set_a": (0.97, 1), "set_b": (0.97, 1), "set_c": (0.97, 1), "set_d": (
           "set_o": (0.97, 1), "set_p": (0.97, 1), "set_q": (0.97, 1), "set_r": (0.97, 1),
           "set_t": (0.97, 1), "set_u": (0.97, 1), "set_w": (0.97, 1), "set_x": (0.97, 1),
           "set_f": (0.93, 3), "set_h": (0.89, 2), "set_s": (0.89, 5), "set_v": (0.95, 3),
-          "set_y": (0.93, 4), "set_z": (0.92, 3), "set_aa": (0.94, 2), "set_ab": (0.80, 4)}
+          "set_y": (0.93, 4), "set_z": (0.92, 3), "set_aa": (0.94, 2), "set_ab": (0.80, 4),
+          "set_ae": (0.97, 1), "set_af": (0.93, 2)}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))

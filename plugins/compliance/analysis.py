@@ -48,7 +48,7 @@ X, which answers "is there a fee?" or "is this sold here?" but not "does the mes
 about X?" ("confirm you have no criminal record" still asks)."""
 NEAR_NEGATABLE: dict[str, int] = {
     # a charge, with one word between: "no joining fee", "no hidden charges"
-    "fee": 1, "pay": 1, "extra_charge": 1,
+    "fee": 1, "pay": 1, "extra_charge": 1, "prize_fee": 1,
     # goods, right after it: "no vapes", "no apk needed", "no replicas" (but "no
     # prescription xanax" still sells xanax)
     "drug": 0, "weapon": 0, "gambling": 0, "replica": 0, "counterfeit": 0, "installer": 0,
@@ -58,6 +58,7 @@ NEAR_NEGATABLE: dict[str, int] = {
 }
 """Concepts a near cue cancels, and how many words may stand between the cue and them."""
 _NEAR_REACH = 16  # "no" + one word of up to 14 letters + spaces
+_NEAR_LIST_REACH = 48  # "no" + a short list joined by "or"
 
 _NEGATION_REACH = 80
 # An accented term this short matches only with its accents: without them it is too often
@@ -107,6 +108,10 @@ and the accented spelling it must agree with (or None)."""
 
 
 _NEAR_GAP = re.compile(r" (?:[a-z]+ )?")
+# "no hormones or steroids", "no sugar, colouring or preservatives": a near cue also cancels
+# the last item of a list joined by "or" ("nor"); commas alone do not make a list ("no
+# refunds, steroids ship discreetly" still sells steroids).
+_NEAR_LIST = re.compile(r" (?:[a-z]+(?:, [a-z]+)* (?:or|nor) )")
 # "no problem, ..." and its kin end the negation even without their comma.
 _NOT_NEGATED_AFTER_NO = frozenset({"problem", "problems", "prob", "probs", "worries", "worry",
                                    "stress", "rush", "hurry", "doubt", "wonder", "matter",
@@ -250,8 +255,11 @@ class Analysis:
             return False
         text = self.text
         return any(
-            s < start and start - end <= _NEAR_REACH
-            and (text[end:start] == " " or (words > 0 and _is_near_gap(text[end:start])))
+            s < start and (
+                (start - end <= _NEAR_REACH
+                 and (text[end:start] == " " or (words > 0 and _is_near_gap(text[end:start]))))
+                or (start - end <= _NEAR_LIST_REACH
+                    and _NEAR_LIST.fullmatch(text, end, start) is not None))
             for s, end in cues
         )
 

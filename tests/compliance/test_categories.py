@@ -106,6 +106,13 @@ FLAGGED = [
     ("harassment", "Kulit kakak memang jelek dari sananya, bukan salah krim kami."),
     ("adult_content", "The massage oil works great for adult activities 😏 want me to show you?"),
     ("off_platform_diversion", "Cheaper if you order on our F B page, just search our shop name."),
+    # round 15 (English tuning sets AG and AH, generalised)
+    ("harassment", "Careful how you talk to us. We know exactly who you are."),
+    ("harassment", "Honestly, a five year old could follow these instructions."),
+    ("adult_content", "New batch of adult DVDs in, very hardcore stuff, message me."),
+    ("fraud_scam", "We're hiring remote data entry staff, just pay the $30 training fee to start."),
+    ("off_platform_diversion", "Faster if you add me on whats, 0812 3456 7890."),
+    ("prohibited_product", "No refunds, steroids ship discreetly in plain boxes."),  # no list
 ]
 
 CLEAN = [
@@ -153,6 +160,14 @@ CLEAN = [
     "Sorry, stupid mistake on my part, I packed the wrong size. A return label is in the app.",
     "Ay, ang tanga ko po, mali ang kulay na naipadala. Paki-request na lang po ng return sa app.",
     "Careful: scammers pretend to be sellers and send .exe files. We never send files.",
+    # round 15: lists after "no", warnings, informal "whats", toys, the app's password reset
+    "Our whey is plain protein with no hormones or steroids, the lab report is in the photos.",
+    "Giveaway winners are picked live on Friday, no fees at all.",
+    "If anyone says you won a prize and asks for a delivery fee, it is not us.",
+    "whats the best time for the courier to drop it off?",
+    "Zap the mosquitoes with our UV lamp, no chemicals needed.",
+    "The toy crossbow shoots foam arrows with suction cups, safe for kids 6+.",
+    "If you forgot your password, tap 'Forgot password' on the login page; we cannot reset it.",
 ]
 
 

@@ -39,9 +39,11 @@ CORPORA = Path("tests/compliance")
 TRAINING_SETS = (*(f"blind/set_{s}.jsonl" for s in "abcdegijklmnopqrtuwx"),
                  "training/set_ac.jsonl", "training/set_ad.jsonl")
 """Under :data:`CORPORA`: the blind sets the lexicons were tuned on, and two sets written for
-the model (formal agents; informal sellers in every language). AE, tuned on in round 14, is
-left out: trained with it, the model scored the held-out sets no better (mean macro-F1 0.921
-against 0.922) and flagged two more clean lines of ``fresh_messages.jsonl``."""
+the model (formal agents; informal sellers in every language). AE, AG and AH, tuned on in
+rounds 14 and 15, are left out: trained with AE the model scored the held-out sets no better
+(mean macro-F1 0.921 against 0.922); with AG and AH a little better (0.924) but it flagged a
+clean line of the published corpus; either way two more clean lines of
+``fresh_messages.jsonl`` were flagged."""
 HELD_OUT = tuple(f"blind/set_{s}.jsonl" for s in ("f", "h", "s", "v", "y", "z", "aa", "ab", "af"))
 """Never trained on, never tuned on: the estimate of unseen messages."""
 CATEGORIES = ("review_manipulation", "harassment", "fraud_scam", "malware", "adult_content")

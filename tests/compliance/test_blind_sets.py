@@ -19,8 +19,9 @@ AG harassment, marketing, sexual content and reviews; AH scams, data requests, d
 banned goods and ad mismatches), scored blind at 0.750 and 0.867 and generalised in round 15;
 their floors are low because most of what they miss is worded too openly for word lists.
 
-The message model is trained on the regression sets but AE (``training.TRAINING_SETS``), so their
-figures say little about it; its gain is measured on the held-out sets.
+The message model is trained on the regression sets A to X and on two sets written for it
+(``training.TRAINING_SETS``; AE, AG and AH were measured not to help it), so their figures say
+little about it; its gain is measured on the held-out sets.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from mmtkit.messages import Channel, Text
@@ -128,6 +128,36 @@ def test_a_bare_no_cancels_goods_only_right_after_it(check: Check) -> None:
     clean = check("No vapes, no replicas: only the real thing.")
     assert "prohibited_product" not in clean.categories
     assert "prohibited_product" in check("No prescription xanax, DM me for the price.").categories
+
+
+_ITEM = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=8)
+
+
+def _plain_items(items: list[str]) -> bool:
+    """Items that are neither negation cues nor charges themselves ("tak", "fees")."""
+    hits = analysis.default_matcher()._analyse(" ".join(items)).hits
+    return not ({analysis.NEGATION, analysis.NEGATION_NEAR, "fee"} & hits.keys())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_ITEM, min_size=1, max_size=3), st.sampled_from(["or", "nor"]))
+def test_a_bare_no_cancels_the_last_item_of_an_or_list(items: list[str], joiner: str) -> None:
+    assume(_plain_items(items))
+    listed = ", ".join(items)
+    found = analysis.default_matcher()._analyse(f"no {listed} {joiner} fee at all")
+    fees = [h for h in found.hits.get("fee", []) if found.text[h[0]:h[1]] == "fee"]
+    assert fees
+    assert all(found.negated(hit, "fee") for hit in fees)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_ITEM, min_size=2, max_size=3))
+def test_commas_alone_make_no_list_for_a_bare_no(items: list[str]) -> None:
+    assume(_plain_items(items))
+    found = analysis.default_matcher()._analyse(f"no {', '.join(items)}, fee at all")
+    fees = [h for h in found.hits.get("fee", []) if found.text[h[0]:h[1]] == "fee"]
+    assert fees
+    assert not any(found.negated(hit, "fee") for hit in fees)
 
 
 def test_an_emoji_ends_a_clause(check: Check) -> None:

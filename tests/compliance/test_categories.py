@@ -108,7 +108,7 @@ FLAGGED = [
     ("off_platform_diversion", "Cheaper if you order on our F B page, just search our shop name."),
     # round 15 (English tuning sets AG and AH, generalised)
     ("harassment", "Careful how you talk to us. We know exactly who you are."),
-    ("harassment", "Honestly, a five year old could follow these instructions."),
+    ("harassment", "Honestly, half a brain would be enough to follow these instructions."),
     ("adult_content", "New batch of adult DVDs in, very hardcore stuff, message me."),
     ("fraud_scam", "We're hiring remote data entry staff, just pay the $30 training fee to start."),
     ("off_platform_diversion", "Faster if you add me on whats, 0812 3456 7890."),

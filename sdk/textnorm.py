@@ -43,7 +43,8 @@ from attrs import field, frozen
 
 from mmtkit.trusted import assemble
 
-__all__ = ["Normalized", "accent_form", "accents_agree", "normalize", "normalize_term"]
+__all__ = ["WORD_CHARS", "Normalized", "accent_form", "accents_agree", "normalize",
+           "normalize_term"]
 
 _ZERO_WIDTH = "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e\u200f" + (
     "\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
@@ -141,7 +142,9 @@ def _resizing_chars() -> re.Pattern[str] | None:
 _SEPARATORS = " .-_*·"
 """What may stand between the letters or digits of a spaced-out word (``w.h.a``, ``0 8 1``)."""
 _SEP = rf"[{re.escape(_SEPARATORS)}]{{1,2}}"
-_WORD_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
+WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+"""The characters of a word in folded text, for every whole-word test (lexicon terms, their
+bounds, leetspeak, spaced-out words): letters beyond ASCII are folded away or not words."""
 _SPACED_LETTERS = re.compile(rf"(?<![a-z0-9])(?:[a-z]{_SEP}){{3,}}[a-z](?![a-z0-9])")
 _SPACED_DIGITS = re.compile(rf"(?<![a-z0-9])(?:[0-9]{_SEP}){{3,}}[0-9](?![a-z0-9])")
 _SEPARATOR_RUN = re.compile(_SEP)
@@ -151,7 +154,7 @@ _SEPARATOR_RUN = re.compile(_SEP)
 # becomes its class, S a separator, A a letter or digit, "o" anything else (what Latin-1
 # cannot hold becomes "?", another "o"), and two substring searches look for the sequence.
 _BYTE_CLASSES = bytes(
-    ord("S") if chr(c) in _SEPARATORS else ord("A") if chr(c) in _WORD_CHARS else ord("o")
+    ord("S") if chr(c) in _SEPARATORS else ord("A") if chr(c) in WORD_CHARS else ord("o")
     for c in range(256))
 
 
@@ -338,7 +341,7 @@ def _starts_spaced(text: str) -> bool:
     return len(text) > 3 and text[1] in _SEPARATORS and text[0].isalnum()
 
 
-_LEET_WORD_CHARS = frozenset(_WORD_CHARS + "$!@|")
+_LEET_WORD_CHARS = WORD_CHARS | frozenset("$!@|")
 """Every character a :data:`_LEET_WORD` match can hold."""
 
 

@@ -20,7 +20,7 @@ import ahocorasick  # type: ignore[import-not-found]
 from mmtkit.plugins.compliance import entities
 from mmtkit.plugins.compliance.lexicon import Lexicon, load_lexicon
 from mmtkit.policy import Span
-from mmtkit.textnorm import Normalized, accents_agree, normalize
+from mmtkit.textnorm import WORD_CHARS, Normalized, accents_agree, normalize
 from mmtkit.trusted import assemble
 
 __all__ = ["NEAR_NEGATABLE", "NEGATION", "NEGATION_NEAR", "SPELLED_DIGIT", "SPENT_NEGATION",
@@ -64,7 +64,6 @@ _NEGATION_REACH = 80
 # An accented term this short matches only with its accents: without them it is too often
 # another language's everyday word (Vietnamese "bể", "vỡ", "dù" read "be", "vo", "du").
 _SHORT_ACCENTED = 3
-_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 # Sentence ends: . ! ? (also ideographic and full-width) before a space or the end, runs of
 # ! ? new lines and semicolons, a dash with a space (not a new line) before it and a space
 # after it, and brackets. Clauses also end at commas, colons and any en or em dash, and Thai
@@ -118,11 +117,16 @@ _NOT_NEGATED_AFTER_NO = frozenset({"problem", "problems", "prob", "probs", "worr
                                    "thanks", "sir", "maam", "dear", "pressure", "biggie"})
 
 
-def _is_near_gap(between: str) -> bool:
-    """Nothing but a space, or one word, between a near cue and the term it cancels."""
-    if _NEAR_GAP.fullmatch(between) is None:
-        return False
-    return between.strip() not in _NOT_NEGATED_AFTER_NO
+def _near_cancels(text: str, end: int, start: int, words: int) -> bool:
+    """Whether a near cue ending at ``end`` cancels the term starting at ``start``: nothing but
+    a space between them, one word where the concept allows ``words`` (but not "no problem"
+    and its kin), or a short list joined by "or"."""
+    if start - end <= _NEAR_REACH:
+        between = text[end:start]
+        if between == " " or (words > 0 and _NEAR_GAP.fullmatch(between) is not None
+                              and between.strip() not in _NOT_NEGATED_AFTER_NO):
+            return True
+    return start - end <= _NEAR_LIST_REACH and _NEAR_LIST.fullmatch(text, end, start) is not None
 
 
 def _span(start: int, end: int) -> Span:
@@ -254,14 +258,7 @@ class Analysis:
         if not cues:
             return False
         text = self.text
-        return any(
-            s < start and (
-                (start - end <= _NEAR_REACH
-                 and (text[end:start] == " " or (words > 0 and _is_near_gap(text[end:start]))))
-                or (start - end <= _NEAR_LIST_REACH
-                    and _NEAR_LIST.fullmatch(text, end, start) is not None))
-            for s, end in cues
-        )
+        return any(s < start and _near_cancels(text, end, start, words) for s, end in cues)
 
     def spans(self, ranges: Iterable[Range]) -> tuple[Span, ...]:
         """Normalised ranges as spans of the original text, sorted and de-duplicated (kept:
@@ -355,7 +352,7 @@ class Matcher:
         folded = normalized.text
         size = len(folded)
         hits: dict[str, list[Range]] = {}
-        word = _WORD_CHARS
+        word = WORD_CHARS
         original = normalized.original
         plain = original.isascii()  # no diacritics to compare
         same = normalized.same_offsets

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from mmtkit.messages import Content, Image, InboundEvent, MessageReceived, Text
 from mmtkit.plugins.compliance.analysis import Analysis, Range, default_matcher
 from mmtkit.plugins.compliance.lexicon import RuleSpec
-from mmtkit.plugins.compliance.rules import Finding, new_finding
+from mmtkit.plugins.compliance.rules import Finding, new_finding, silenced
 from mmtkit.policy import PolicyContext, Severity, Span, Violation
 from mmtkit.trusted import assemble
 
@@ -90,10 +90,8 @@ class CategoryCheck:
         kept: list[Finding] = []
         for python_rule in self._python_rules:
             for finding in python_rule(analysis, context):
-                rule = finding.rule
-                channels = rule.channels
-                if (channels is None or channel in channels) and not (
-                        rule.unless and any(c in hits for c in rule.unless)):
+                channels = finding.rule.channels
+                if (channels is None or channel in channels) and not silenced(finding.rule, hits):
                     kept.append(finding)
         return kept
 

@@ -48,7 +48,7 @@ from mmtkit.plugins.compliance.check import CategoryCheck
 from mmtkit.plugins.compliance.entities import Money, prefix_alternation
 from mmtkit.plugins.compliance.rules import Finding
 from mmtkit.policy import AdCreative, PolicyContext
-from mmtkit.textnorm import normalize_term
+from mmtkit.textnorm import WORD_CHARS, normalize_term
 
 CATEGORY = "creative_mismatch"
 _PERCENT = re.compile(r"(?<![\d.,])(\d{1,3})\s?%")
@@ -108,7 +108,6 @@ _CAMEL = re.compile(r"[a-z][A-Z]")
 # capitalised words in the possessive are not ("Mother's Day", "New Year's").
 _POSSESSIVE_NAME = re.compile(r"(?<![\w'])([A-Z][a-z]+[A-Z]\w*)['\u2019]s\b")
 _TOKEN = re.compile(r"[a-z0-9]+")
-_WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _NOT_NAMES = frozenset({"tiktok", "tiktok shop", "whatsapp", "messenger", "instagram", "facebook"})
 
 
@@ -353,8 +352,8 @@ def _whole_word_in(text: str, words: str) -> bool:
     start = text.find(words)
     while start >= 0:
         end = start + len(words)
-        if (start == 0 or text[start - 1] not in _WORD) and (
-            end == len(text) or text[end] not in _WORD
+        if (start == 0 or text[start - 1] not in WORD_CHARS) and (
+            end == len(text) or text[end] not in WORD_CHARS
         ):
             return True
         start = text.find(words, start + 1)

@@ -47,14 +47,13 @@ from attrs import field, frozen
 
 from mmtkit.errors import ConfigError
 from mmtkit.policy import Severity
-from mmtkit.textnorm import accent_form, normalize_term
+from mmtkit.textnorm import WORD_CHARS, accent_form, normalize_term
 
 __all__ = ["LEXICON_PATH_ENV", "Lexicon", "LexiconError", "RuleSpec", "Term", "build_lexicon",
            "lexicon_sources", "load_lexicon"]
 
 LEXICON_PATH_ENV = "MMTKIT_LEXICON_PATH"
 SCOPES = frozenset({"sentence", "clause", "message"})
-_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
 class LexiconError(ConfigError):
@@ -138,8 +137,8 @@ def _term(raw: str, concept: str, where: str) -> Term:
     thai = any("\u0e00" <= ch <= "\u0e7f" for ch in text)
     # Whole-word matching only where the term itself starts or ends with a letter or digit:
     # "% off" must match in "70% off", "!!!" after any word.
-    left = left and not thai and text[0] in _WORD_CHARS
-    right = right and not thai and text[-1] in _WORD_CHARS
+    left = left and not thai and text[0] in WORD_CHARS
+    right = right and not thai and text[-1] in WORD_CHARS
     return Term(text, concept, left, right, accent_form(raw.strip("*")))
 
 

@@ -18,7 +18,7 @@ from mmtkit.plugins.compliance.analysis import Analysis, Range
 from mmtkit.plugins.compliance.lexicon import RuleSpec
 from mmtkit.trusted import assemble
 
-__all__ = ["Finding", "RuleIndex", "evaluate", "new_finding"]
+__all__ = ["Finding", "RuleIndex", "evaluate", "new_finding", "silenced"]
 
 
 @frozen
@@ -39,14 +39,19 @@ def _closest(candidates: list[Range], anchor: Range) -> Range:
     return min(candidates, key=lambda r: abs(r[0] - anchor[0]))
 
 
+def silenced(rule: RuleSpec, hits: dict[str, list[Range]]) -> bool:
+    """One of the rule's ``unless`` concepts occurs in the message: the rule stays quiet,
+    whether the lexicon or Python decides it fired."""
+    return any(concept in hits for concept in rule.unless)
+
+
 def evaluate(rule: RuleSpec, analysis: Analysis) -> Finding | None:
     hits = analysis.hits
     for concept in rule.all:
         if concept not in hits:
             return None
-    for concept in rule.unless:
-        if concept in hits:
-            return None
+    if silenced(rule, hits):
+        return None
     # Only the blockers that occur at all can block (most rules list some; few messages
     # hold any of them).
     blockers = [c for c in rule.none if c in hits] if rule.none else rule.none

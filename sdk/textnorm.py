@@ -345,20 +345,18 @@ _LEET_WORD_CHARS = WORD_CHARS | frozenset("$!@|")
 """Every character a :data:`_LEET_WORD` match can hold."""
 
 
-def _leet_start(text: str) -> int:
-    """Where the first word that leetspeak may change starts, or -1 if there is none.
+def _leet_start(text: str, pos: int = 0) -> int:
+    """Where the first word from ``pos`` on that leetspeak may change starts, or -1 if there
+    is none.
 
     Such a word holds a digit that leetspeak uses next to a letter, or a symbol inside a word
-    (:data:`_MAYBE_LEET`): the only places :data:`_LEET_WORD` can change anything."""
-    if not ("0" in text or "1" in text or "3" in text or "4" in text or "5" in text
-            or "7" in text or "$" in text or "!" in text or "@" in text
-            or "|" in text):  # C searches first
-        return -1
-    hit = _MAYBE_LEET.search(text)
+    (:data:`_MAYBE_LEET`): every :data:`_LEET_WORD` match holds one, and none crosses a
+    character it cannot hold, so no match starts between ``pos`` and the word."""
+    hit = _MAYBE_LEET.search(text, pos)
     if hit is None:
         return -1
     start = hit.start()
-    while start > 0 and text[start - 1] in _LEET_WORD_CHARS:
+    while start > pos and text[start - 1] in _LEET_WORD_CHARS:
         start -= 1
     return start
 
@@ -366,14 +364,29 @@ def _leet_start(text: str) -> int:
 def _unleet(text: str) -> str:
     """``text`` with its leetspeak words read as letters (:func:`_unleet_word`).
 
-    The substitution starts at the first word that may change: no match crosses the
-    character before it (not one :data:`_LEET_WORD` can hold), whose lookbehind sees a
-    non-word there as well as at the start of a slice, so the rest reads as in the whole text,
-    and the regular expression skips the words before it (often most of the message)."""
-    start = _leet_start(text)
-    if start < 0:
+    What ``_LEET_WORD.sub`` would give, visiting only the words that may change: from each
+    such word (:func:`_leet_start`), the pattern's next match is searched; the regular
+    expression is not tried at every position of the text (most messages hold one such word,
+    a price or a code, if any)."""
+    if not ("0" in text or "1" in text or "3" in text or "4" in text or "5" in text
+            or "7" in text or "$" in text or "!" in text or "@" in text
+            or "|" in text):  # C searches first
         return text
-    return text[:start] + _LEET_WORD.sub(_unleet_word, text[start:])
+    pieces: list[str] = []
+    done = 0
+    start = _leet_start(text)
+    while start >= 0:
+        match = _LEET_WORD.search(text, start)
+        if match is None:
+            break
+        pieces.append(text[done : match.start()])
+        pieces.append(_unleet_word(match))
+        done = match.end()
+        start = _leet_start(text, done)
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def _unleet_word(match: re.Match[str]) -> str:

@@ -1,5 +1,6 @@
-"""The cheap substring checks that spare ``creative_mismatch`` its slower patterns must never
-skip a text the pattern would match: each is a necessary condition of its pattern."""
+"""The shortcuts taken for speed answer as the slower forms they stand for: the cheap
+substring checks that spare ``creative_mismatch`` its slower patterns never skip a text the
+pattern would match, and a pattern rewritten for the regex engine finds the same matches."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from mmtkit import textnorm
 from mmtkit.plugins.compliance import creative_rules as cm
+from mmtkit.plugins.compliance import entities
 from mmtkit.plugins.compliance.entities import prefix_alternation
 
 # Pieces of the patterns themselves, in random case, among ordinary words and names, so the
@@ -75,9 +77,9 @@ def test_a_prefix_alternation_matches_what_the_plain_one_does(words: list[str],
     assert [m.span() for m in factored.finditer(text)] == [m.span() for m in plain.finditer(text)]
 
 
-@settings(max_examples=500)
-@given(st.text("ab1034s7$!@|. -,x9rm", max_size=16))
-def test_leetspeak_read_from_its_first_word_is_read_as_in_the_whole_text(text: str) -> None:
+@settings(max_examples=1500)
+@given(st.text("ab1034s7$!@|. -,x9rm", max_size=40))
+def test_leetspeak_read_word_by_word_is_read_as_in_the_whole_text(text: str) -> None:
     whole = textnorm._LEET_WORD.sub(textnorm._unleet_word, text)
     assert textnorm._unleet(text) == whole
 
@@ -118,3 +120,36 @@ def test_objects_made_by_filling_slots_equal_the_classes_own() -> None:
     normalized = textnorm.normalize("\uff28\uff49  t h e r e")
     assert normalized == textnorm.Normalized(normalized.original, normalized.text,
                                              normalized.folded, normalized._steps)
+
+
+_PLAIN_NUMBER = re.compile(
+    r"[0-9]{1,3}(?:[.,][0-9]{3}){1,4}(?:[.,][0-9]{1,2})?|[0-9]{1,9}(?:[.,][0-9]{1,2})?")
+"""How amounts are read, written plainly; ``entities._NUMBER`` takes the first digit out of
+both branches so the regex engine can skip to digits, and must find exactly the same."""
+
+
+@settings(max_examples=600)
+@given(st.text(alphabet="0123456789.,$ rpk", max_size=40))
+def test_the_number_pattern_reads_amounts_as_the_plain_alternation(text: str) -> None:
+    assert ([m.span() for m in entities._NUMBER.finditer(text)]
+            == [m.span() for m in _PLAIN_NUMBER.finditer(text)])
+
+
+_LINK_PIECES = ["dot", "titik", "cham", "ponto", "punto", "com", "me", "la", "lam", "ly",
+                "shop", "x1", ".", "[", "(", "http", "https://", "www", "/", "slash", "-", "@"]
+link_texts = st.lists(st.sampled_from(_LINK_PIECES), max_size=10).flatmap(
+    lambda pieces: st.lists(st.sampled_from([" ", "", "\n", "  "]), min_size=len(pieces),
+                            max_size=len(pieces)).map(
+        lambda gaps: "".join(p + g for p, g in zip(pieces, gaps, strict=True))))
+
+
+@settings(max_examples=800)
+@given(link_texts)
+def test_the_link_pre_check_never_skips_a_text_the_link_pattern_matches(text: str) -> None:
+    assert entities._link_may_end(text) or entities._URL.search(text) is None
+
+
+def test_the_generated_link_texts_do_reach_the_pattern() -> None:
+    assert entities._URL.search("whatsapp dot me slash 62812")
+    assert entities._link_may_end("shop cham com")
+    assert not entities._link_may_end("tra loi cham lam.")

@@ -4,8 +4,10 @@ Every outbound message runs through text normalisation, the lexicon analysis, th
 the entity extractors and the category glue. Compiled to C by mypyc (the same typed source,
 no second implementation), these modules make the default checks about 1.4 times as fast.
 
-The pure-Python package is complete on its own: a machine without a C compiler, or a build
-with ``MMTKIT_PURE_PYTHON=1``, installs the same modules uncompiled, with the same answers.
+One small extension is written in C (``mmtkit.native.C_EXTENSIONS``: the message model's
+feature sums), with its Python form beside it. The pure-Python package is complete on its
+own: a machine without a C compiler, or a build with ``MMTKIT_PURE_PYTHON=1``, installs the
+same modules uncompiled, with the same answers.
 ``mmtkit.native.compiled_modules()`` tells which build is running.
 
 Everything else is declared in ``pyproject.toml``.
@@ -21,20 +23,33 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from setuptools import setup
+from setuptools import Extension, setup
 
 ROOT = Path(__file__).resolve().parent
 
 
-def _compiled_paths() -> list[str]:
-    """The modules listed in ``mmtkit.native.COMPILED`` (read, not imported: the build
-    environment does not have mmtkit's dependencies), as paths under the staging folder."""
+def _native_setting(name: str) -> Any:
+    """A constant of ``sdk/native.py`` (read, not imported: the build environment does not
+    have mmtkit's dependencies)."""
     tree = ast.parse((ROOT / "sdk" / "native.py").read_text(encoding="utf-8"))
     for node in tree.body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "COMPILED":
-            names = ast.literal_eval(node.value)
-            return [name.replace(".", "/") + ".py" for name in names]
-    raise RuntimeError("sdk/native.py defines no COMPILED tuple")
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+            if getattr(target, "id", None) == name and node.value is not None:
+                return ast.literal_eval(node.value)
+    raise RuntimeError(f"sdk/native.py defines no {name}")
+
+
+def _compiled_paths() -> list[str]:
+    """The modules listed in ``mmtkit.native.COMPILED``, as paths under the staging folder."""
+    return [name.replace(".", "/") + ".py" for name in _native_setting("COMPILED")]
+
+
+def _c_extensions() -> list[Any]:
+    """The extensions written in C (``mmtkit.native.C_EXTENSIONS``); optional, as the mypyc
+    ones: without a compiler, their modules' Python forms are used."""
+    return [Extension(name, sources=[source], optional=True)
+            for name, source in _native_setting("C_EXTENSIONS").items()]
 
 
 # Where each part of the mmtkit package lives in this repository (as in pyproject.toml).
@@ -60,6 +75,10 @@ def _stage() -> None:
 def _extensions() -> list[Any]:
     if os.environ.get("MMTKIT_PURE_PYTHON") == "1":
         return []
+    return _c_extensions() + _mypyc_extensions()
+
+
+def _mypyc_extensions() -> list[Any]:
     try:
         from mypyc.build import mypycify
     except ImportError:

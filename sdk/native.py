@@ -3,8 +3,10 @@
 Every outbound message goes through text normalisation, the lexicon analysis, the rule
 index, the entity extractors and the glue of the compliance categories. When mmtkit is built
 (``setup.py``), mypyc compiles these modules to C from the same typed source: the default
-checks then run about 1.4 times as fast, with the same answers. A machine without a C
-compiler, or a build with ``MMTKIT_PURE_PYTHON=1``, installs them as plain Python.
+checks then run about 1.4 times as fast, with the same answers. One small extension is
+written in C itself (:data:`C_EXTENSIONS`): the message model's feature sums, whose Python
+form is kept beside it and gives the same floats. A machine without a C compiler, or a build
+with ``MMTKIT_PURE_PYTHON=1``, installs the Python forms only.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import importlib
 from importlib.machinery import EXTENSION_SUFFIXES
 
-__all__ = ["COMPILED", "compiled_modules"]
+__all__ = ["COMPILED", "C_EXTENSIONS", "compiled_modules"]
 
 COMPILED = (
     "mmtkit.textnorm",
@@ -30,10 +32,23 @@ what mypyc cannot compile: pluggy hook implementations (their markers are attrib
 Python function), attrs ``@x.default`` methods, or descriptors that write ``__dict__``."""
 
 
+C_EXTENSIONS = {"mmtkit.plugins.compliance._scoring": "plugins/compliance/_scoring.c"}
+"""The extensions written in C, with their source in the repository (``setup.py`` reads
+this dict). Each is optional: its module falls back to Python when it is not built."""
+
+
 def compiled_modules() -> dict[str, bool]:
-    """Each module of :data:`COMPILED` and whether it was loaded from a compiled extension."""
+    """Each module of :data:`COMPILED` and whether it was loaded from a compiled extension,
+    then each of :data:`C_EXTENSIONS` and whether it was built."""
     found: dict[str, bool] = {}
     for name in COMPILED:
         path = getattr(importlib.import_module(name), "__file__", None) or ""
         found[name] = path.endswith(tuple(EXTENSION_SUFFIXES))
+    for name in C_EXTENSIONS:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            found[name] = False
+        else:
+            found[name] = True
     return found

@@ -103,6 +103,6 @@ def package_files() -> dict[str, Path]:
             relative = path.relative_to(ROOT / folder)
             if folder == "sdk" and relative.parts[0] in {"adapters", "plugins"}:
                 continue
-            if path.suffix in {".py", ".typed"} or path.parent.name in {"lexicons", "data"}:
+            if path.suffix in {".py", ".pyi", ".typed"} or path.parent.name in {"lexicons", "data"}:
                 files[f"{target}/{relative.as_posix()}"] = path
     return files

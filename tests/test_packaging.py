@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mmtkit.native import COMPILED
+from mmtkit.native import C_EXTENSIONS, COMPILED
 
 ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
@@ -40,6 +40,10 @@ def test_wheel_holds_the_compiled_modules(wheel: zipfile.ZipFile) -> None:
         path = module.replace(".", "/")
         assert any(n.startswith(path + ".") for n in compiled), f"{module} not compiled"
         assert f"{path}.py" in names
+    for module in C_EXTENSIONS:
+        path = module.replace(".", "/")
+        assert any(n.startswith(path + ".") for n in compiled), f"{module} not built"
+        assert f"{path}.pyi" in names  # its types, for the modules that use it
     assert any(n.startswith("mmtkit__mypyc.") for n in compiled)
 
 

@@ -18,10 +18,17 @@ What it is allowed to do is narrow on purpose:
 
 The weights are data (``data/model.json``), read on first use; the file also records what it
 was trained on, so ``tests/compliance/test_model.py`` can rebuild it and compare.
+
+Scoring sums the weights of the features a message holds. A built mmtkit does that in C
+(:mod:`mmtkit.plugins.compliance._scoring`): in Python the look-ups chase dict entries, keys,
+tuples and floats across a heap the other stages have just evicted from the caches. The
+Python sums (:meth:`TextModel._python_totals`) remain for builds without a C compiler, and
+both add the same weights in the same order, so they give the same floats.
 """
 
 from __future__ import annotations
 
+import importlib
 import math
 import re
 from collections.abc import Sequence
@@ -85,6 +92,15 @@ def feature_scale(text: str) -> float:
     spaces (folded text has single spaces), which needs no tokenising."""
     words = text.count(" ") + 1
     return 1.0 / math.sqrt(2 * words - 1)
+
+
+def _native_scorer() -> Any:
+    """The C scorer's class, or None in a build without it (no C compiler, or
+    ``MMTKIT_PURE_PYTHON=1``)."""
+    try:
+        return importlib.import_module("mmtkit.plugins.compliance._scoring").Scorer
+    except ImportError:
+        return None
 
 
 _UNKNOWN: tuple[int, dict[str, int]] = (-1, {})
@@ -182,19 +198,32 @@ class TextModel:
             for i, weight in entries:
                 dense[i] = weight
             self._rows.append(tuple(dense))
+        scorer = _native_scorer()
+        self._scorer: Any = None if scorer is None else scorer(self._index.keys, self._rows, size)
 
     def logits(self, text: str) -> list[float]:
         """Each category's log-odds for a folded text."""
-        rows = self._rows
-        found = [rows[index] for index in self._index.find(text)]
+        scorer = self._scorer
+        totals: list[float] = (self._python_totals(text) if scorer is None
+                               else scorer.totals(text))
         scale = feature_scale(text)
         result: list[float] = []
         for i, intercept in enumerate(self.intercepts):
+            result.append(intercept + scale * totals[i])
+        return result
+
+    def _python_totals(self, text: str) -> list[float]:
+        """Each category's sum of the weights of the features ``text`` holds, in ascending
+        feature order: what the C scorer computes, in Python."""
+        rows = self._rows
+        found = [rows[index] for index in sorted(self._index.find(text))]
+        totals: list[float] = []
+        for i in range(len(self.intercepts)):
             total = 0.0
             for row in found:
                 total += row[i]
-            result.append(intercept + scale * total)
-        return result
+            totals.append(total)
+        return totals
 
     def scores(self, text: str) -> dict[str, float]:
         """Each category's probability for a folded text (for tools and tests)."""

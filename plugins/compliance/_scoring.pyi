@@ -1,0 +1,15 @@
+"""The message model's feature sums in C (see ``mmtkit.plugins.compliance.model``)."""
+
+from collections.abc import Sequence
+
+class Scorer:
+    """The features (words, and pairs written ``"first second"``) and their weights, one row
+    of ``categories`` floats each."""
+
+    def __init__(self, keys: Sequence[str], rows: Sequence[Sequence[float]],
+                 categories: int) -> None: ...
+    @property
+    def features(self) -> int: ...
+    def totals(self, text: str) -> list[float]:
+        """Each category's sum of the weights of the features ``text`` holds (each feature
+        once, in ascending feature order)."""

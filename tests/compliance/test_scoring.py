@@ -1,0 +1,118 @@
+"""The message model's feature sums in C give exactly the Python sums, on any text.
+
+The C scorer (``_scoring.c``) reads untrusted text; these tests are its differential fuzzing:
+random Unicode of every kind (one-, two- and four-byte strings, marks, digits of other
+scripts, "_"), texts built from the model's own features so that many are found, and the
+whole corpus. ``tests/core/test_native.py`` makes sure the scorer is built at all.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mmtkit.plugins.compliance._scoring import Scorer
+from mmtkit.plugins.compliance.model import TextModel, default_model
+from mmtkit.textnorm import normalize
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _pure(model: TextModel) -> TextModel:
+    """The same model with its Python sums: what a build without a C compiler runs."""
+    pure = TextModel(model.categories, model.intercepts, model.thresholds, {})
+    pure._index, pure._rows, pure._scorer = model._index, model._rows, None
+    return pure
+
+
+MODEL = default_model()
+PURE = _pure(MODEL)
+_VOCABULARY = sorted({word for key in MODEL._index.keys for word in key.split(" ")})
+_GAPS = st.sampled_from([" ", "  ", ", ", "! ", "-", "\n", "...", "—", "😊", "\u0301", "_"])
+
+
+@st.composite
+def _feature_texts(draw: st.DrawFn) -> str:
+    """The model's words, mostly in its own pairs, between gaps of every kind."""
+    words = draw(st.lists(st.sampled_from(_VOCABULARY) | st.text(max_size=6), max_size=16))
+    return "".join(w + draw(_GAPS) for w in words)
+
+
+def test_the_built_model_uses_the_c_scorer() -> None:
+    assert isinstance(MODEL._scorer, Scorer)
+    assert MODEL._scorer.features == len(MODEL._index.keys)
+
+
+@settings(max_examples=600)
+@given(st.text(max_size=80) | _feature_texts())
+def test_c_and_python_sums_are_the_same_floats(text: str) -> None:
+    assert MODEL._scorer.totals(text) == PURE._python_totals(text)
+    assert MODEL.logits(text) == PURE.logits(text)
+
+
+def test_c_and_python_agree_on_every_corpus_message() -> None:
+    paths = [ROOT.parent / "shared/corpus/compliance-dev.jsonl",
+             *sorted((ROOT / "tests/compliance/blind").glob("set_*.jsonl"))]
+    texts = [normalize(json.loads(line)["text"]).text
+             for path in paths for line in path.read_text(encoding="utf-8").splitlines()
+             if line.strip()]
+    assert len(texts) > 8000
+    found = 0
+    for text in texts:
+        totals = MODEL._scorer.totals(text)
+        assert totals == PURE._python_totals(text), text
+        found += any(totals)
+    assert found > len(texts) // 2  # the features are found, not merely absent alike
+
+
+def test_a_small_model_by_hand() -> None:
+    """Words of one-, two- and four-byte strings, a pair, a feature found twice (counted
+    once). A Thai tone mark is not a word character for ``\\w`` (nor here): "ค่า" is the words
+    "ค" and "า"."""
+    bold_x = "\U0001d431"  # a letter beyond the two-byte range: the text is a four-byte str
+    scorer = Scorer(["refund", "ค", "send now", bold_x, "now"],
+                    [(1.0, 0.5), (2.0, 0.0), (4.0, -1.0), (8.0, 0.25), (16.0, 0.0)], 2)
+    assert scorer.totals("") == [0.0, 0.0]
+    assert scorer.totals("refund, refund!") == [1.0, 0.5]
+    assert scorer.totals("pls send now") == [20.0, -1.0]  # "now" and "send now"
+    assert scorer.totals("send, now") == [20.0, -1.0]  # a pair skips what is not a word
+    assert scorer.totals(f"ค่า {bold_x}") == [10.0, 0.25]
+    assert scorer.totals("sending now_") == [0.0, 0.0]  # "now_" is one word
+    assert scorer.totals("refund" * 10_000 + " now") == [16.0, 0.0]
+
+
+def test_a_megabyte_of_words_is_summed_without_a_limit() -> None:
+    text = "send now " * 120_000
+    assert MODEL._scorer.totals(text) == PURE._python_totals(text)
+
+
+@pytest.mark.parametrize(("keys", "rows", "categories", "error", "message"), [
+    (["a"], [(1.0,)], 0, ValueError, "at least one category"),
+    (["a", "b"], [(1.0,)], 1, ValueError, "2 keys but 1 rows"),
+    (["a"], [(1.0, 2.0)], 1, ValueError, "row 0 has 2 weights, not 1"),
+    (["a", "a"], [(1.0,), (2.0,)], 1, ValueError, "key 1 ('a') is given twice"),
+    ([b"a"], [(1.0,)], 1, TypeError, "key 0 is not a str"),
+    (["a"], [("x",)], 1, TypeError, "must be real number"),
+])
+def test_a_bad_model_is_refused_with_the_reason(keys: list[object], rows: list[object],
+                                                categories: int, error: type[Exception],
+                                                message: str) -> None:
+    with pytest.raises(error, match=message.replace("(", r"\(").replace(")", r"\)")):
+        Scorer(keys, rows, categories)  # type: ignore[arg-type]
+
+
+def test_a_text_that_is_not_a_str_is_refused() -> None:
+    with pytest.raises(TypeError, match="needs a str, not bytes"):
+        MODEL._scorer.totals(b"refund")
+    with pytest.raises(ValueError, match="not initialised"):
+        Scorer.__new__(Scorer).totals("refund")
+
+
+def test_weights_keep_their_sign_and_size() -> None:
+    scorer = Scorer(["a", "b"], [(1e308, -0.0), (1e308, 5e-324)], 2)
+    assert scorer.totals("a b") == [math.inf, 5e-324]

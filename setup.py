@@ -4,10 +4,10 @@ Every outbound message runs through text normalisation, the lexicon analysis, th
 the entity extractors and the category glue. Compiled to C by mypyc (the same typed source,
 no second implementation), these modules make the default checks about 1.4 times as fast.
 
-One small extension is written in C (``mmtkit.native.C_EXTENSIONS``: the message model's
-feature sums), with its Python form beside it. The pure-Python package is complete on its
-own: a machine without a C compiler, or a build with ``MMTKIT_PURE_PYTHON=1``, installs the
-same modules uncompiled, with the same answers.
+Two small extensions are written in C (``mmtkit.native.C_EXTENSIONS``: the lexicon search and
+the message model's feature sums), with their Python forms beside them. The pure-Python
+package is complete on its own: a machine without a C compiler, or a build with
+``MMTKIT_PURE_PYTHON=1``, installs the same modules uncompiled, with the same answers.
 ``mmtkit.native.compiled_modules()`` tells which build is running.
 
 Everything else is declared in ``pyproject.toml``.

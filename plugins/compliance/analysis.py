@@ -9,9 +9,10 @@ money, file names) are extracted on first use only.
 
 from __future__ import annotations
 
+import importlib
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -24,7 +25,7 @@ from mmtkit.textnorm import WORD_CHARS, Normalized, accents_agree, normalize
 from mmtkit.trusted import assemble
 
 __all__ = ["NEAR_NEGATABLE", "NEGATION", "NEGATION_NEAR", "SPELLED_DIGIT", "SPENT_NEGATION",
-           "Analysis", "Matcher", "default_matcher"]
+           "Analysis", "Matcher", "default_matcher", "search_entries"]
 
 SPELLED_DIGIT = "spelled_digit"
 """Digits written as words (``entities.DIGIT_WORDS``), found with the lexicon terms so that
@@ -319,6 +320,42 @@ class Analysis:
         return self._files
 
 
+_Matches = Iterable[tuple[int, tuple[_Payload, ...]]]
+"""What an automaton's search gives: each term found, as (index of its last character, its
+payloads), by end position and, at one position, the longest first."""
+
+
+def search_entries(lexicon: Lexicon, spelled_digits: bool
+                   ) -> tuple[list[str], list[tuple[_Payload, ...]]]:
+    """What the automaton searches for: each distinct term text, with the payloads of every
+    concept it spells."""
+    payloads: dict[str, list[_Payload]] = {}
+    for term in lexicon.terms:
+        payloads.setdefault(term.text, []).append(
+            (term.concept, term.left_bound, term.right_bound, len(term.text), term.accented)
+        )
+    for word in entities.DIGIT_WORDS if spelled_digits else ():
+        bounded = word.isascii()  # Thai words have no spaces around them
+        payloads.setdefault(word, []).append((SPELLED_DIGIT, bounded, bounded, len(word), None))
+    return list(payloads), [tuple(payload) for payload in payloads.values()]
+
+
+def _search_function(keys: list[str], values: list[tuple[_Payload, ...]]
+                     ) -> Callable[[str], _Matches]:
+    """The search over ``keys``: the C automaton of a built mmtkit
+    (:mod:`mmtkit.plugins.compliance._matching`, which lays its nodes out for the caches), or
+    pyahocorasick's, which finds the same matches in the same order."""
+    try:
+        native: Any = importlib.import_module("mmtkit.plugins.compliance._matching")
+    except ImportError:
+        automaton: Any = ahocorasick.Automaton()
+        for key, value in zip(keys, values, strict=True):
+            automaton.add_word(key, value)
+        automaton.make_automaton()
+        return automaton.iter  # type: ignore[no-any-return]
+    return native.Automaton(keys, values).find  # type: ignore[no-any-return]
+
+
 class Matcher:
     """The compiled lexicon: one automaton, and a cache of recent analyses."""
 
@@ -328,19 +365,7 @@ class Matcher:
         phone numbers of an analysis need; a matcher whose users read no phone numbers
         (keyword signals) leaves them out."""
         self.lexicon = lexicon
-        automaton: Any = ahocorasick.Automaton()
-        payloads: dict[str, list[_Payload]] = {}
-        for term in lexicon.terms:
-            payloads.setdefault(term.text, []).append(
-                (term.concept, term.left_bound, term.right_bound, len(term.text), term.accented)
-            )
-        for word in entities.DIGIT_WORDS if spelled_digits else ():
-            bounded = word.isascii()  # Thai words have no spaces around them
-            payloads.setdefault(word, []).append((SPELLED_DIGIT, bounded, bounded, len(word), None))
-        for text, payload in payloads.items():
-            automaton.add_word(text, tuple(payload))
-        automaton.make_automaton()
-        self._automaton = automaton
+        self._search = _search_function(*search_entries(lexicon, spelled_digits))
         self.analyse = lru_cache(maxsize=cache_size)(self._analyse)
         from mmtkit.plugins.compliance.rules import RuleIndex  # rules imports this module
 
@@ -356,7 +381,7 @@ class Matcher:
         original = normalized.original
         plain = original.isascii()  # no diacritics to compare
         same = normalized.same_offsets
-        matches: Iterator[tuple[int, tuple[_Payload, ...]]] = self._automaton.iter(folded)
+        matches: _Matches = self._search(folded)
         for end_index, payload in matches:  # typed: the compiled loop unboxes each field
             end = end_index + 1
             after_is_word = end < size and folded[end] in word

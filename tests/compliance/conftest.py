@@ -1,8 +1,10 @@
-"""Shared helpers: one plugin manager over the installed entry points, and a ``check``
-function that returns the categories (and violations) the built-in checks report."""
+"""Shared helpers: one plugin manager over the installed entry points, a ``check`` function
+that returns the categories (and violations) the built-in checks report, and every corpus
+and blind-set message, folded."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,10 +13,23 @@ import pytest
 from mmtkit.messages import Channel, Text
 from mmtkit.plugin_manager import PluginManager
 from mmtkit.policy import AdCreative, Decision, HistoryItem, PolicyContext, PolicyEngine
+from mmtkit.textnorm import normalize
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared/corpus/compliance-dev.jsonl"
 
 Check = Callable[..., Decision]
+
+
+@pytest.fixture(scope="session")
+def folded_messages() -> list[str]:
+    """The text of every message of the published corpus and the blind sets, folded as the
+    checks read it: what the C extensions are compared with their Python forms on."""
+    paths = [CORPUS, *sorted((Path(__file__).parent / "blind").glob("set_*.jsonl"))]
+    texts = [normalize(json.loads(line)["text"]).text
+             for path in paths for line in path.read_text(encoding="utf-8").splitlines()
+             if line.strip()]
+    assert len(texts) > 8000
+    return texts
 
 
 @pytest.fixture(scope="session")

@@ -44,6 +44,8 @@ typedef struct {
     int32_t node_count;
     int32_t root_ascii[128];  /* the root's child for each ASCII character, or 0 */
     PyObject *values;         /* a tuple: each key's value */
+    int searching;            /* find() calls under way: a match it allocates may run a
+                                 finaliser, which must not rebuild the automaton under it */
 } Automaton;
 
 /* -- building: a trie of growable nodes, then the records ------------------------------ */
@@ -185,6 +187,10 @@ automaton_init(Automaton *self, PyObject *args, PyObject *kwds)
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO", kwlist, &keys_arg, &values_arg)) {
         return -1;
     }
+    if (self->searching) {
+        PyErr_SetString(PyExc_RuntimeError, "the automaton cannot be rebuilt during a search");
+        return -1;
+    }
     automaton_release(self);
     keys = PySequence_Fast(keys_arg, "keys must be a sequence of str");
     if (keys == NULL) {
@@ -198,6 +204,10 @@ automaton_init(Automaton *self, PyObject *args, PyObject *kwds)
     if (PyTuple_GET_SIZE(values) != key_count) {
         PyErr_Format(PyExc_ValueError, "%zd keys but %zd values", key_count,
                      PyTuple_GET_SIZE(values));
+        goto done;
+    }
+    if (key_count > INT32_MAX / 2) {
+        PyErr_SetString(PyExc_ValueError, "too many keys");
         goto done;
     }
     trie.nodes = PyMem_Calloc((size_t)trie.capacity, sizeof(BuildNode));
@@ -410,8 +420,10 @@ automaton_find(Automaton *self, PyObject *text)
         PyErr_SetString(PyExc_ValueError, "the automaton was not initialised");
         return NULL;
     }
+    self->searching++;
     found = PyList_New(0);
     if (found == NULL) {
+        self->searching--;
         return NULL;
     }
     length = PyUnicode_GET_LENGTH(text);
@@ -423,12 +435,14 @@ automaton_find(Automaton *self, PyObject *text)
         at = records[state + TERM] >= 0 ? state : records[state + OUTPUT];
         while (at >= 0) {
             if (append_match(found, i, PyTuple_GET_ITEM(self->values, records[at + TERM])) < 0) {
+                self->searching--;
                 Py_DECREF(found);
                 return NULL;
             }
             at = records[at + OUTPUT];
         }
     }
+    self->searching--;
     return found;
 }
 

@@ -16,7 +16,8 @@
  * found in ascending feature order.
  *
  * Nothing here calls back into Python, allocates per word or recurses; the text is read once
- * with PyUnicode_READ, whatever its kind.
+ * with PyUnicode_READ, whatever its kind. Python objects are made only once the sums are
+ * done, so no finaliser can run while the tables are read.
  */
 
 #define PY_SSIZE_T_CLEAN

@@ -10,6 +10,8 @@ lexicon itself over every corpus message, and keys that are not what a lexicon h
 
 from __future__ import annotations
 
+import gc
+
 import ahocorasick  # type: ignore[import-not-found]
 import pytest
 from hypothesis import given, settings
@@ -93,3 +95,34 @@ def test_a_text_that_is_not_a_str_is_refused() -> None:
 
 def test_no_keys_find_nothing() -> None:
     assert Automaton([], []).find("anything") == []
+
+
+def test_a_finaliser_cannot_rebuild_the_automaton_during_a_search() -> None:
+    """The matches a search makes are objects; making one may run the garbage collector, and
+    a finaliser may run any code, this automaton's ``__init__`` included."""
+    automaton = Automaton(["a"], [1])
+    refused: list[str] = []
+
+    class Rebuilder:
+        def __del__(self) -> None:
+            try:
+                automaton.__init__(["b"], [2])  # type: ignore[misc]
+            except RuntimeError as exc:
+                refused.append(str(exc))
+
+    find, text = automaton.find, "a" * 1000  # nothing to allocate between the garbage and find
+    threshold = gc.get_threshold()
+    gc.collect()
+    gc.disable()  # the garbage stays in the youngest generation until the search
+    try:
+        rebuilder = Rebuilder()
+        rebuilder.cycle = rebuilder  # type: ignore[attr-defined]
+        del rebuilder  # garbage only a collection can free, with a finaliser
+        gc.set_threshold(1)  # a collection at the search's first allocations
+        gc.enable()
+        found = find(text)
+    finally:
+        gc.enable()
+        gc.set_threshold(*threshold)
+    assert found == [(i, 1) for i in range(1000)]
+    assert refused == ["the automaton cannot be rebuilt during a search"]

@@ -370,6 +370,97 @@ done:
     return result;
 }
 
+typedef struct {
+    Py_ssize_t index, start, end;
+} Place;
+
+static PyObject *
+scorer_where(Scorer *self, PyObject *text)
+{
+    Py_ssize_t length, i = 0, previous_start = -1, previous_end = -1, count = 0;
+    uint64_t previous_hash = 0;
+    unsigned char *seen = NULL;
+    Place *places = NULL;
+    PyObject *result = NULL;
+    int kind;
+    const void *data;
+
+    if (!PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "where() needs a str, not %.100s",
+                     Py_TYPE(text)->tp_name);
+        return NULL;
+    }
+    if (self->slots == NULL) {
+        PyErr_SetString(PyExc_ValueError, "the scorer was not initialised");
+        return NULL;
+    }
+    length = PyUnicode_GET_LENGTH(text);
+    kind = PyUnicode_KIND(text);
+    data = PyUnicode_DATA(text);
+    /* A word and a pair per word at most, as in totals(); each feature once (``seen``). The
+     * places are gathered before any Python object is made, as in totals(). */
+    seen = PyMem_Calloc((size_t)(self->features / 8 + 1), 1);
+    places = PyMem_Malloc(sizeof(Place) * (size_t)(length + 1));
+    if (seen == NULL || places == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    while (i < length) {
+        Py_ssize_t start, end, index;
+        uint64_t hash = FNV_OFFSET, pair_hash;
+        while (i < length && !is_word_char(PyUnicode_READ(kind, data, i))) {
+            i++;
+        }
+        if (i >= length) {
+            break;
+        }
+        start = i;
+        pair_hash = fnv_step(previous_hash, ' ');
+        while (i < length) {
+            Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+            if (!is_word_char(ch)) {
+                break;
+            }
+            hash = fnv_step(hash, ch);
+            pair_hash = fnv_step(pair_hash, ch);
+            i++;
+        }
+        end = i;
+        /* As FeatureIndex.where notes them: the pair ending here, then the word. */
+        if (previous_start >= 0) {
+            index = lookup(self, pair_hash, kind, data, previous_start, previous_end, start,
+                           end);
+            if (index >= 0 && !(seen[index >> 3] & (1u << (index & 7)))) {
+                seen[index >> 3] |= (unsigned char)(1u << (index & 7));
+                places[count++] = (Place){index, previous_start, end};
+            }
+        }
+        index = lookup(self, hash, kind, data, start, end, -1, -1);
+        if (index >= 0 && !(seen[index >> 3] & (1u << (index & 7)))) {
+            seen[index >> 3] |= (unsigned char)(1u << (index & 7));
+            places[count++] = (Place){index, start, end};
+        }
+        previous_start = start;
+        previous_end = end;
+        previous_hash = hash;
+    }
+    result = PyDict_New();
+    for (Py_ssize_t p = 0; result != NULL && p < count; p++) {
+        PyObject *key = PyLong_FromSsize_t(places[p].index);
+        PyObject *span = Py_BuildValue("(nn)", places[p].start, places[p].end);
+        if (key == NULL || span == NULL || PyDict_SetItem(result, key, span) < 0) {
+            Py_CLEAR(result);
+        }
+        Py_XDECREF(key);
+        Py_XDECREF(span);
+    }
+
+done:
+    PyMem_Free(seen);
+    PyMem_Free(places);
+    return result;
+}
+
 static PyObject *
 scorer_features(Scorer *self, void *closure)
 {
@@ -378,6 +469,9 @@ scorer_features(Scorer *self, void *closure)
 }
 
 static PyMethodDef scorer_methods[] = {
+    {"where", (PyCFunction)scorer_where, METH_O,
+     "where(text) -> dict[int, tuple[int, int]]: each feature the text holds, by index, with "
+     "the span where it first stands (as FeatureIndex.where finds them)."},
     {"totals", (PyCFunction)scorer_totals, METH_O,
      "totals(text) -> list[float]: each category's sum of the weights of the features "
      "(words and pairs of neighbouring words) the text holds, each feature once, in "

@@ -13,3 +13,6 @@ class Scorer:
     def totals(self, text: str) -> list[float]:
         """Each category's sum of the weights of the features ``text`` holds (each feature
         once, in ascending feature order)."""
+    def where(self, text: str) -> dict[int, tuple[int, int]]:
+        """Each feature ``text`` holds, by index, with the span where it first stands (as
+        ``FeatureIndex.where`` finds them)."""

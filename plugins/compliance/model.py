@@ -239,8 +239,11 @@ class TextModel:
     def evidence(self, text: str, category: str) -> tuple[Range, ...]:
         """Where the features that weighed most for ``category`` stand in a folded text."""
         column = self.categories.index(category)
+        scorer = self._scorer
+        places: dict[int, Range] = (self._index.where(text) if scorer is None
+                                    else scorer.where(text))
         weighed = sorted(((self._rows[index][column], where)
-                          for index, where in self._index.where(text).items()
+                          for index, where in places.items()
                           if self._rows[index][column] > 0), reverse=True)
         return tuple(sorted(where for _, where in weighed[:_EVIDENCE]))
 

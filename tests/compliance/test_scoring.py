@@ -50,11 +50,22 @@ def test_c_and_python_sums_are_the_same_floats(text: str) -> None:
     assert MODEL.logits(text) == PURE.logits(text)
 
 
+@settings(max_examples=600)
+@given(st.text(max_size=80) | _feature_texts())
+def test_c_and_python_find_the_same_places(text: str) -> None:
+    """Where each feature first stands, for the evidence of a finding, in the same order."""
+    places = MODEL._scorer.where(text)
+    assert list(places.items()) == list(MODEL._index.where(text).items())
+    for category in MODEL.categories:
+        assert MODEL.evidence(text, category) == PURE.evidence(text, category)
+
+
 def test_c_and_python_agree_on_every_corpus_message(folded_messages: list[str]) -> None:
     found = 0
     for text in folded_messages:
         totals = MODEL._scorer.totals(text)
         assert totals == PURE._python_totals(text), text
+        assert MODEL._scorer.where(text) == MODEL._index.where(text), text
         found += any(totals)
     assert found > len(folded_messages) // 2  # the features are found, not merely absent alike
 
@@ -73,6 +84,7 @@ def test_a_small_model_by_hand() -> None:
     assert scorer.totals(f"ค่า {bold_x}") == [10.0, 0.25]
     assert scorer.totals("sending now_") == [0.0, 0.0]  # "now_" is one word
     assert scorer.totals("refund" * 10_000 + " now") == [16.0, 0.0]
+    assert scorer.where("pls send now, send now") == {2: (4, 12), 4: (9, 12)}
 
 
 def test_a_megabyte_of_words_is_summed_without_a_limit() -> None:
@@ -96,10 +108,13 @@ def test_a_bad_model_is_refused_with_the_reason(keys: list[object], rows: list[o
 
 
 def test_a_text_that_is_not_a_str_is_refused() -> None:
-    with pytest.raises(TypeError, match="needs a str, not bytes"):
-        MODEL._scorer.totals(b"refund")
+    for method in (MODEL._scorer.totals, MODEL._scorer.where):
+        with pytest.raises(TypeError, match="needs a str, not bytes"):
+            method(b"refund")
     with pytest.raises(ValueError, match="not initialised"):
         Scorer.__new__(Scorer).totals("refund")
+    with pytest.raises(ValueError, match="not initialised"):
+        Scorer.__new__(Scorer).where("refund")
 
 
 def test_weights_keep_their_sign_and_size() -> None:

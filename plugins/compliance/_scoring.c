@@ -144,6 +144,62 @@ lookup(const Scorer *self, uint64_t hash, int kind, const void *data,
     }
 }
 
+/* The words of a text one after another, as \\w+ finds them, with the hashes the look-ups
+ * need: totals() and where() read a text the same way. */
+typedef struct {
+    int kind;
+    const void *data;
+    Py_ssize_t length, next;
+    Py_ssize_t start, end;                   /* the current word */
+    Py_ssize_t previous_start, previous_end; /* the word before it, or -1 */
+    uint64_t hash;                           /* of the word */
+    uint64_t pair_hash;                      /* of the word before it, a space and the word */
+} Words;
+
+static void
+words_start(Words *words, PyObject *text)
+{
+    words->kind = PyUnicode_KIND(text);
+    words->data = PyUnicode_DATA(text);
+    words->length = PyUnicode_GET_LENGTH(text);
+    words->next = 0;
+    words->start = words->end = words->previous_start = words->previous_end = -1;
+    words->hash = words->pair_hash = 0;
+}
+
+/* Moves to the next word; 0 when there is none. */
+static inline int
+words_next(Words *words)
+{
+    Py_ssize_t i = words->next, length = words->length;
+    int kind = words->kind;
+    const void *data = words->data;
+    uint64_t hash = FNV_OFFSET, pair_hash = fnv_step(words->hash, ' ');
+    while (i < length && !is_word_char(PyUnicode_READ(kind, data, i))) {
+        i++;
+    }
+    if (i >= length) {
+        words->next = i;
+        return 0;
+    }
+    words->previous_start = words->start;
+    words->previous_end = words->end;
+    words->start = i;
+    while (i < length) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if (!is_word_char(ch)) {
+            break;
+        }
+        hash = fnv_step(hash, ch);
+        pair_hash = fnv_step(pair_hash, ch);
+        i++;
+    }
+    words->end = words->next = i;
+    words->hash = hash;
+    words->pair_hash = pair_hash;
+    return 1;
+}
+
 static int
 scorer_init(Scorer *self, PyObject *args, PyObject *kwds)
 {
@@ -249,6 +305,22 @@ error:
     return -1;
 }
 
+/* What totals() and where() accept: a str, and a scorer whose tables are built. */
+static int
+check_reading(const Scorer *self, PyObject *text, const char *method)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "%s() needs a str, not %.100s", method,
+                     Py_TYPE(text)->tp_name);
+        return -1;
+    }
+    if (self->slots == NULL) {
+        PyErr_SetString(PyExc_ValueError, "the scorer was not initialised");
+        return -1;
+    }
+    return 0;
+}
+
 static int
 compare_indices(const void *a, const void *b)
 {
@@ -259,9 +331,8 @@ compare_indices(const void *a, const void *b)
 static PyObject *
 scorer_totals(Scorer *self, PyObject *text)
 {
-    Py_ssize_t length, i, found_count = 0, categories = self->categories;
-    Py_ssize_t previous_start = -1, previous_end = -1;
-    uint64_t previous_hash = 0;
+    Py_ssize_t length, found_count = 0, categories = self->categories;
+    Words words;
     Py_ssize_t stack_found[256];
     Py_ssize_t *found = stack_found;
     double stack_sums[16];
@@ -270,18 +341,13 @@ scorer_totals(Scorer *self, PyObject *text)
     int kind;
     const void *data;
 
-    if (!PyUnicode_Check(text)) {
-        PyErr_Format(PyExc_TypeError, "totals() needs a str, not %.100s",
-                     Py_TYPE(text)->tp_name);
+    if (check_reading(self, text, "totals") < 0) {
         return NULL;
     }
-    if (self->slots == NULL) {
-        PyErr_SetString(PyExc_ValueError, "the scorer was not initialised");
-        return NULL;
-    }
-    length = PyUnicode_GET_LENGTH(text);
-    kind = PyUnicode_KIND(text);
-    data = PyUnicode_DATA(text);
+    words_start(&words, text);
+    length = words.length;
+    kind = words.kind;
+    data = words.data;
     /* A word and a pair per word at most, and a text of n characters has at most
      * (n + 1) / 2 words. */
     if (length + 1 > (Py_ssize_t)(sizeof(stack_found) / sizeof(stack_found[0]))) {
@@ -297,42 +363,18 @@ scorer_totals(Scorer *self, PyObject *text)
             goto done;
         }
     }
-    i = 0;
-    while (i < length) {
-        Py_ssize_t start, end, index;
-        uint64_t hash = FNV_OFFSET, pair_hash;
-        while (i < length && !is_word_char(PyUnicode_READ(kind, data, i))) {
-            i++;
-        }
-        if (i >= length) {
-            break;
-        }
-        start = i;
-        pair_hash = fnv_step(previous_hash, ' ');
-        while (i < length) {
-            Py_UCS4 ch = PyUnicode_READ(kind, data, i);
-            if (!is_word_char(ch)) {
-                break;
-            }
-            hash = fnv_step(hash, ch);
-            pair_hash = fnv_step(pair_hash, ch);
-            i++;
-        }
-        end = i;
-        index = lookup(self, hash, kind, data, start, end, -1, -1);
+    while (words_next(&words)) {
+        Py_ssize_t index = lookup(self, words.hash, kind, data, words.start, words.end, -1, -1);
         if (index >= 0) {
             found[found_count++] = index;
         }
-        if (previous_start >= 0) {
-            index = lookup(self, pair_hash, kind, data, previous_start, previous_end, start,
-                           end);
+        if (words.previous_start >= 0) {
+            index = lookup(self, words.pair_hash, kind, data, words.previous_start,
+                           words.previous_end, words.start, words.end);
             if (index >= 0) {
                 found[found_count++] = index;
             }
         }
-        previous_start = start;
-        previous_end = end;
-        previous_hash = hash;
     }
     qsort(found, (size_t)found_count, sizeof(Py_ssize_t), compare_indices);
     for (Py_ssize_t c = 0; c < categories; c++) {
@@ -377,26 +419,21 @@ typedef struct {
 static PyObject *
 scorer_where(Scorer *self, PyObject *text)
 {
-    Py_ssize_t length, i = 0, previous_start = -1, previous_end = -1, count = 0;
-    uint64_t previous_hash = 0;
+    Py_ssize_t length, count = 0;
+    Words words;
     unsigned char *seen = NULL;
     Place *places = NULL;
     PyObject *result = NULL;
     int kind;
     const void *data;
 
-    if (!PyUnicode_Check(text)) {
-        PyErr_Format(PyExc_TypeError, "where() needs a str, not %.100s",
-                     Py_TYPE(text)->tp_name);
+    if (check_reading(self, text, "where") < 0) {
         return NULL;
     }
-    if (self->slots == NULL) {
-        PyErr_SetString(PyExc_ValueError, "the scorer was not initialised");
-        return NULL;
-    }
-    length = PyUnicode_GET_LENGTH(text);
-    kind = PyUnicode_KIND(text);
-    data = PyUnicode_DATA(text);
+    words_start(&words, text);
+    length = words.length;
+    kind = words.kind;
+    data = words.data;
     /* A word and a pair per word at most, as in totals(); each feature once (``seen``). The
      * places are gathered before any Python object is made, as in totals(). */
     seen = PyMem_Calloc((size_t)(self->features / 8 + 1), 1);
@@ -405,44 +442,22 @@ scorer_where(Scorer *self, PyObject *text)
         PyErr_NoMemory();
         goto done;
     }
-    while (i < length) {
-        Py_ssize_t start, end, index;
-        uint64_t hash = FNV_OFFSET, pair_hash;
-        while (i < length && !is_word_char(PyUnicode_READ(kind, data, i))) {
-            i++;
-        }
-        if (i >= length) {
-            break;
-        }
-        start = i;
-        pair_hash = fnv_step(previous_hash, ' ');
-        while (i < length) {
-            Py_UCS4 ch = PyUnicode_READ(kind, data, i);
-            if (!is_word_char(ch)) {
-                break;
-            }
-            hash = fnv_step(hash, ch);
-            pair_hash = fnv_step(pair_hash, ch);
-            i++;
-        }
-        end = i;
+    while (words_next(&words)) {
+        Py_ssize_t index;
         /* As FeatureIndex.where notes them: the pair ending here, then the word. */
-        if (previous_start >= 0) {
-            index = lookup(self, pair_hash, kind, data, previous_start, previous_end, start,
-                           end);
+        if (words.previous_start >= 0) {
+            index = lookup(self, words.pair_hash, kind, data, words.previous_start,
+                           words.previous_end, words.start, words.end);
             if (index >= 0 && !(seen[index >> 3] & (1u << (index & 7)))) {
                 seen[index >> 3] |= (unsigned char)(1u << (index & 7));
-                places[count++] = (Place){index, previous_start, end};
+                places[count++] = (Place){index, words.previous_start, words.end};
             }
         }
-        index = lookup(self, hash, kind, data, start, end, -1, -1);
+        index = lookup(self, words.hash, kind, data, words.start, words.end, -1, -1);
         if (index >= 0 && !(seen[index >> 3] & (1u << (index & 7)))) {
             seen[index >> 3] |= (unsigned char)(1u << (index & 7));
-            places[count++] = (Place){index, start, end};
+            places[count++] = (Place){index, words.start, words.end};
         }
-        previous_start = start;
-        previous_end = end;
-        previous_hash = hash;
     }
     result = PyDict_New();
     for (Py_ssize_t p = 0; result != NULL && p < count; p++) {

@@ -3,11 +3,11 @@
     .venv/bin/python bench/stage_costs.py [--corpus FILE] [--rounds N]
 
 Timed alone, a stage runs with its data in the CPU caches; inside the loop, the other stages
-have evicted it (the lexicon automaton alone holds 14 MB of nodes). This script runs the
-engine over the corpus as ``bench/compliance.py`` does, once as it is and once per stage with
-that stage run again on *another* message's text after each check, so the extra work meets
-caches as cold as the real stage does. The difference is what the stage costs in the loop,
-plus what its own data evicts from the others' (an upper bound of what it costs).
+have evicted it (the lexicon automaton alone has 361,000 nodes for 45,000 terms). This script
+runs the engine over the corpus as ``bench/compliance.py`` does, once as it is and once per
+stage with that stage run again on *another* message's text after each check, so the extra
+work meets caches as cold as the real stage does. The difference is what the stage costs in
+the loop, plus what its own data evicts from the others' (an upper bound of what it costs).
 Variants are interleaved round by round, so a noisy machine slows them alike.
 
 It answers "what would making this stage free buy?": a stage's cost here is the most that

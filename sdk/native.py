@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import importlib
 from importlib.machinery import EXTENSION_SUFFIXES
+from types import ModuleType
 
-__all__ = ["COMPILED", "C_EXTENSIONS", "compiled_modules"]
+__all__ = ["COMPILED", "C_EXTENSIONS", "c_extension", "compiled_modules"]
 
 COMPILED = (
     "mmtkit.textnorm",
@@ -39,6 +40,15 @@ C_EXTENSIONS = {"mmtkit.plugins.compliance._matching": "plugins/compliance/_matc
 this dict). Each is optional: its module falls back to Python when it is not built."""
 
 
+def c_extension(name: str) -> ModuleType | None:
+    """The C extension ``name`` (one of :data:`C_EXTENSIONS`), or None in a build without it:
+    its users then take their Python form."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
 def compiled_modules() -> dict[str, bool]:
     """Each module of :data:`COMPILED` and whether it was loaded from a compiled extension,
     then each of :data:`C_EXTENSIONS` and whether it was built."""
@@ -47,10 +57,5 @@ def compiled_modules() -> dict[str, bool]:
         path = getattr(importlib.import_module(name), "__file__", None) or ""
         found[name] = path.endswith(tuple(EXTENSION_SUFFIXES))
     for name in C_EXTENSIONS:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            found[name] = False
-        else:
-            found[name] = True
+        found[name] = c_extension(name) is not None
     return found

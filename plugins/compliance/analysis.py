@@ -9,7 +9,6 @@ money, file names) are extracted on first use only.
 
 from __future__ import annotations
 
-import importlib
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
@@ -18,6 +17,7 @@ from typing import Any
 
 import ahocorasick  # type: ignore[import-not-found]
 
+from mmtkit.native import c_extension
 from mmtkit.plugins.compliance import entities
 from mmtkit.plugins.compliance.lexicon import Lexicon, load_lexicon
 from mmtkit.policy import Span
@@ -345,15 +345,14 @@ def _search_function(keys: list[str], values: list[tuple[_Payload, ...]]
     """The search over ``keys``: the C automaton of a built mmtkit
     (:mod:`mmtkit.plugins.compliance._matching`, which lays its nodes out for the caches), or
     pyahocorasick's, which finds the same matches in the same order."""
-    try:
-        native: Any = importlib.import_module("mmtkit.plugins.compliance._matching")
-    except ImportError:
-        automaton: Any = ahocorasick.Automaton()
-        for key, value in zip(keys, values, strict=True):
-            automaton.add_word(key, value)
-        automaton.make_automaton()
-        return automaton.iter  # type: ignore[no-any-return]
-    return native.Automaton(keys, values).find  # type: ignore[no-any-return]
+    native: Any = c_extension("mmtkit.plugins.compliance._matching")
+    if native is not None:
+        return native.Automaton(keys, values).find  # type: ignore[no-any-return]
+    automaton: Any = ahocorasick.Automaton()
+    for key, value in zip(keys, values, strict=True):
+        automaton.add_word(key, value)
+    automaton.make_automaton()
+    return automaton.iter  # type: ignore[no-any-return]
 
 
 class Matcher:

@@ -37,7 +37,9 @@ class Money:
     currency: str | None
 
 
-_WRITTEN_DOT = r"\s?[\[({]\s?(?:dot|\.)\s?[\])}]\s?|\s(?:dot|titik|cham|ponto|punto)\s"
+_DOT_WORDS = ("dot", "titik", "cham", "ponto", "punto")
+"""A dot written as a word, in the served languages (Vietnamese "chấm" folds to "cham")."""
+_WRITTEN_DOT = rf"\s?[\[({{]\s?(?:dot|\.)\s?[\])}}]\s?|\s(?:{'|'.join(_DOT_WORDS)})\s"
 WRITTEN_DOT = re.compile(_WRITTEN_DOT)
 """A dot written out or defanged: ``[dot]``, `` dot ``, ``[.]``, ``(.)``..."""
 _DOT = rf"(?:\.|{_WRITTEN_DOT})"
@@ -111,7 +113,7 @@ _SPACED_EMAIL = re.compile(
 # Pre-checks that start with a literal or a rare character class, so the regex engine skips
 # through ordinary text in C; the full patterns run only when these hit.
 _DOTTED_TLD = re.compile(rf"\.{_TLD}(?![a-z0-9\-])")
-_WRITTEN = ("[dot]", "(dot)", "{dot}", " dot ", " titik ", " cham ", " ponto ", " punto ")
+_WRITTEN = ("[dot]", "(dot)", "{dot}", *(f" {word} " for word in _DOT_WORDS))
 _DEFANGED = re.compile(r"[\[({]\s?\.\s?[\])}]")  # "example[.]com", the way scam links hide
 
 
@@ -119,8 +121,7 @@ def _written_dot(text: str) -> bool:
     """A dot written as a word or in brackets; a few substring searches in C first."""
     if "." in text and ("[" in text or "(" in text or "{" in text) and _DEFANGED.search(text):
         return True
-    if not ("dot" in text or "titik" in text or "cham" in text or "ponto" in text
-            or "punto" in text):
+    if not any(word in text for word in _DOT_WORDS):
         return False
     return any(w in text for w in _WRITTEN)
 
@@ -224,19 +225,19 @@ def _preferring(preferred: list[Found], others: list[Found]) -> list[Found]:
     return sorted(preferred + kept, key=lambda f: f.start)
 
 
-_WORD_DOTS = ("dot", "titik", "cham", "ponto", "punto")
 _TLD_AFTER = re.compile(rf"{_TLD}(?![a-z0-9\-])")
 
 
 def _link_may_end(text: str) -> bool:
     """Whether :data:`_URL` can match at all: it needs a scheme or "www", or a dot (real,
-    bracketed, or a word between spaces) before a top-level domain. The words are ordinary
-    ones too (Vietnamese "chậm" is folded to "cham", "ponto" and "punto" are points), and the
-    full pattern tries every word of the text; this looks only where such a word stands."""
+    bracketed, or one of :data:`_DOT_WORDS` between spaces) before a top-level domain. Those
+    words are ordinary ones too (Vietnamese "chậm" is folded to "cham", "ponto" and "punto"
+    are points), and the full pattern tries every word of the text; this looks only where
+    such a word stands."""
     if ("http" in text or "www" in text or "[" in text or "(" in text or "{" in text
             or _DOTTED_TLD.search(text) is not None):
         return True
-    for word in _WORD_DOTS:
+    for word in _DOT_WORDS:
         start = text.find(word)
         while start >= 0:
             end = start + len(word)

@@ -28,7 +28,6 @@ both add the same weights in the same order, so they give the same floats.
 
 from __future__ import annotations
 
-import importlib
 import math
 import re
 from collections.abc import Sequence
@@ -39,6 +38,7 @@ from typing import Any
 import orjson
 
 from mmtkit.errors import MmtkitError
+from mmtkit.native import c_extension
 from mmtkit.plugins.compliance.analysis import Analysis, Range, default_matcher
 from mmtkit.plugins.compliance.check import PythonRule, finding
 from mmtkit.plugins.compliance.rules import Finding
@@ -92,15 +92,6 @@ def feature_scale(text: str) -> float:
     spaces (folded text has single spaces), which needs no tokenising."""
     words = text.count(" ") + 1
     return 1.0 / math.sqrt(2 * words - 1)
-
-
-def _native_scorer() -> Any:
-    """The C scorer's class, or None in a build without it (no C compiler, or
-    ``MMTKIT_PURE_PYTHON=1``)."""
-    try:
-        return importlib.import_module("mmtkit.plugins.compliance._scoring").Scorer
-    except ImportError:
-        return None
 
 
 _UNKNOWN: tuple[int, dict[str, int]] = (-1, {})
@@ -198,8 +189,9 @@ class TextModel:
             for i, weight in entries:
                 dense[i] = weight
             self._rows.append(tuple(dense))
-        scorer = _native_scorer()
-        self._scorer: Any = None if scorer is None else scorer(self._index.keys, self._rows, size)
+        native: Any = c_extension("mmtkit.plugins.compliance._scoring")
+        self._scorer: Any = (None if native is None
+                             else native.Scorer(self._index.keys, self._rows, size))
 
     def logits(self, text: str) -> list[float]:
         """Each category's log-odds for a folded text."""

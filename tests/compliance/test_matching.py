@@ -4,7 +4,7 @@ pyahocorasick is the reference and the fallback of a build without a C compiler;
 automaton (``_matching.c``) reads untrusted text, and these tests are its differential
 fuzzing: random keys and texts over a small alphabet (so that keys overlap, nest and share
 suffixes, the cases failure and output links are for), random Unicode of every width, the
-lexicon itself over every corpus message, and keys that are not what a lexicon holds.
+lexicon itself over every blind-set message, and keys that are not what a lexicon holds.
 ``tests/core/test_native.py`` makes sure the automaton is built at all.
 """
 

@@ -3,7 +3,7 @@
 The C scorer (``_scoring.c``) reads untrusted text; these tests are its differential fuzzing:
 random Unicode of every kind (one-, two- and four-byte strings, marks, digits of other
 scripts, "_"), texts built from the model's own features so that many are found, and the
-whole corpus. ``tests/core/test_native.py`` makes sure the scorer is built at all.
+every blind-set message. ``tests/core/test_native.py`` makes sure the scorer is built at all.
 """
 
 from __future__ import annotations

@@ -22,8 +22,18 @@
  * (index of its last character, value). tests/compliance/test_matching.py holds the two to
  * the same lists; pyahocorasick is what a build without a C compiler uses.
  *
- * Nothing here calls back into Python or recurses; the text is read once, whatever its
- * kind, and a key or a text of any content is handled (a lone surrogate is a code point).
+ * hits() goes one step further for the lexicon, whose values are tuples of term payloads
+ * (concept, bounded on the left, on the right, length, accented spelling or None): it keeps
+ * only the terms that stand as whole words where they must, and gathers their ranges by
+ * concept, as Matcher._analyse does in Python. That loop cost more than the search itself:
+ * a tuple per match, then a payload tuple unpacked per term, in a compiled but boxed loop.
+ * Only an accented term in a text typed with non-ASCII letters needs Python (the original
+ * spelling must be looked up and compared); it is handed to a callback.
+ *
+ * find() never calls back into Python; hits() calls only that callback, and a search in
+ * progress refuses to let the automaton be rebuilt under it. Nothing recurses; the text is
+ * read once, whatever its kind, and a key or a text of any content is handled (a lone
+ * surrogate is a code point).
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -38,12 +48,23 @@ enum { COUNT = 0, FAIL = 1, OUTPUT = 2, TERM = 3, EDGES = 4 };
 /* Edges of up to this many are scanned; more are searched by halves. */
 #define LINEAR_EDGES 8
 
+/* One term of a key's value, for hits(); its objects are borrowed from ``values``. */
+typedef struct {
+    PyObject *concept;   /* the str the ranges are gathered under */
+    PyObject *accented;  /* the spelling the typed words must agree with, or NULL */
+    Py_ssize_t length;   /* in characters: the term starts this far before its end */
+    int left, right;     /* must not touch a word character on that side */
+} Term;
+
 typedef struct {
     PyObject_HEAD
     int32_t *records;         /* every node's record; the root's is at offset 0 */
     int32_t node_count;
     int32_t root_ascii[128];  /* the root's child for each ASCII character, or 0 */
     PyObject *values;         /* a tuple: each key's value */
+    Term *terms;              /* for hits(): every key's terms, read from the values on the
+                                 first call (a generic automaton's values are not terms) */
+    int32_t *term_first;      /* key k's terms are terms[term_first[k]:term_first[k + 1]] */
     int searching;            /* find() calls under way: a match it allocates may run a
                                  finaliser, which must not rebuild the automaton under it */
 } Automaton;
@@ -164,6 +185,10 @@ automaton_release(Automaton *self)
     PyMem_Free(self->records);
     self->records = NULL;
     self->node_count = 0;
+    PyMem_Free(self->terms);
+    self->terms = NULL;
+    PyMem_Free(self->term_first);
+    self->term_first = NULL;
     Py_CLEAR(self->values);
 }
 
@@ -446,6 +471,260 @@ automaton_find(Automaton *self, PyObject *text)
     return found;
 }
 
+/* -- hits: the lexicon's terms that stand where they must, by concept ----------------- */
+
+/* What a word is made of in folded text (textnorm.WORD_CHARS): ASCII letters and digits. */
+static inline int
+is_word(Py_UCS4 ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+}
+
+/* Reads each key's value as term payloads; -1 with TypeError if one is not. Only exact
+ * types are accepted, so nothing here runs Python code. */
+static int
+read_terms(Automaton *self)
+{
+    PyObject *values = self->values;
+    Py_ssize_t key_count = PyTuple_GET_SIZE(values), total = 0, n = 0;
+    for (Py_ssize_t k = 0; k < key_count; k++) {
+        PyObject *value = PyTuple_GET_ITEM(values, k);
+        if (!PyTuple_CheckExact(value)) {
+            goto not_terms;
+        }
+        total += PyTuple_GET_SIZE(value);
+    }
+    if (total > INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "too many terms");
+        return -1;
+    }
+    self->term_first = PyMem_Malloc(sizeof(int32_t) * (size_t)(key_count + 1));
+    self->terms = PyMem_Malloc(sizeof(Term) * (size_t)(total ? total : 1));
+    if (self->term_first == NULL || self->terms == NULL) {
+        PyErr_NoMemory();
+        goto failed;
+    }
+    for (Py_ssize_t k = 0; k < key_count; k++) {
+        PyObject *value = PyTuple_GET_ITEM(values, k);
+        self->term_first[k] = (int32_t)n;
+        for (Py_ssize_t p = 0; p < PyTuple_GET_SIZE(value); p++, n++) {
+            PyObject *payload = PyTuple_GET_ITEM(value, p), *length, *accented;
+            Term *term = &self->terms[n];
+            if (!PyTuple_CheckExact(payload) || PyTuple_GET_SIZE(payload) != 5
+                    || !PyUnicode_CheckExact(PyTuple_GET_ITEM(payload, 0))
+                    || !PyBool_Check(PyTuple_GET_ITEM(payload, 1))
+                    || !PyBool_Check(PyTuple_GET_ITEM(payload, 2))
+                    || !PyLong_CheckExact(PyTuple_GET_ITEM(payload, 3))) {
+                goto not_terms;
+            }
+            length = PyTuple_GET_ITEM(payload, 3);
+            accented = PyTuple_GET_ITEM(payload, 4);
+            if (accented != Py_None && !PyUnicode_CheckExact(accented)) {
+                goto not_terms;
+            }
+            term->concept = PyTuple_GET_ITEM(payload, 0);
+            term->left = PyTuple_GET_ITEM(payload, 1) == Py_True;
+            term->right = PyTuple_GET_ITEM(payload, 2) == Py_True;
+            term->accented = accented == Py_None ? NULL : accented;
+            term->length = PyLong_AsSsize_t(length);
+            if (term->length < 1) {
+                if (!PyErr_Occurred()) {
+                    PyErr_Format(PyExc_ValueError, "key %zd has a term of length %zd", k,
+                                 term->length);
+                }
+                goto failed;
+            }
+        }
+    }
+    self->term_first[key_count] = (int32_t)n;
+    return 0;
+
+not_terms:
+    PyErr_SetString(PyExc_TypeError,
+                    "hits() needs every value to be a tuple of (concept: str, left: bool, "
+                    "right: bool, length: int, accented: str | None) payloads");
+failed:
+    PyMem_Free(self->terms);
+    self->terms = NULL;
+    PyMem_Free(self->term_first);
+    self->term_first = NULL;
+    return -1;
+}
+
+/* Whether ``accept(start, end, accented)`` says yes; -1 with an exception set. */
+static int
+accepted(PyObject *accept, Py_ssize_t start, Py_ssize_t end, PyObject *accented)
+{
+    PyObject *args[3], *answer;
+    int yes;
+    args[0] = PyLong_FromSsize_t(start);
+    args[1] = PyLong_FromSsize_t(end);
+    if (args[0] == NULL || args[1] == NULL) {
+        Py_XDECREF(args[0]);
+        Py_XDECREF(args[1]);
+        return -1;
+    }
+    args[2] = accented;
+    answer = PyObject_Vectorcall(accept, args, 3, NULL);
+    Py_DECREF(args[0]);
+    Py_DECREF(args[1]);
+    if (answer == NULL) {
+        return -1;
+    }
+    yes = PyObject_IsTrue(answer);
+    Py_DECREF(answer);
+    return yes;
+}
+
+/* Adds [start, end) to the concept's ranges, unless it already has ``limit``. */
+static int
+add_hit(PyObject *hits, PyObject *concept, Py_ssize_t start, Py_ssize_t end,
+        Py_ssize_t limit)
+{
+    PyObject *found = PyDict_GetItemWithError(hits, concept), *range, *low, *high;
+    int failed;
+    if (found == NULL && PyErr_Occurred()) {
+        return -1;
+    }
+    if (found != NULL && PyList_GET_SIZE(found) >= limit) {
+        return 0;
+    }
+    low = PyLong_FromSsize_t(start);
+    high = PyLong_FromSsize_t(end);
+    range = PyTuple_New(2);
+    if (low == NULL || high == NULL || range == NULL) {
+        Py_XDECREF(low);
+        Py_XDECREF(high);
+        Py_XDECREF(range);
+        return -1;
+    }
+    PyTuple_SET_ITEM(range, 0, low);
+    PyTuple_SET_ITEM(range, 1, high);
+    if (found != NULL) {
+        failed = PyList_Append(found, range);
+        Py_DECREF(range);
+        return failed;
+    }
+    found = PyList_New(1);
+    if (found == NULL) {
+        Py_DECREF(range);
+        return -1;
+    }
+    PyList_SET_ITEM(found, 0, range);
+    failed = PyDict_SetItem(hits, concept, found);
+    Py_DECREF(found);
+    return failed;
+}
+
+static PyObject *
+automaton_hits(Automaton *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *text, *accept, *hits;
+    Py_ssize_t short_accented, limit, length;
+    const int32_t *records = self->records;
+    int kind;
+    const void *data;
+    int32_t state = 0;
+
+    if (nargs != 4) {
+        PyErr_Format(PyExc_TypeError, "hits() takes 4 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    text = args[0];
+    accept = args[1];
+    if (!PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "hits() needs a str, not %.100s",
+                     Py_TYPE(text)->tp_name);
+        return NULL;
+    }
+    if (accept != Py_None && !PyCallable_Check(accept)) {
+        PyErr_SetString(PyExc_TypeError, "accept must be callable or None");
+        return NULL;
+    }
+    short_accented = PyLong_AsSsize_t(args[2]);
+    if (short_accented == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    limit = PyLong_AsSsize_t(args[3]);
+    if (limit == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (limit < 1) {
+        PyErr_SetString(PyExc_ValueError, "limit must be at least 1");
+        return NULL;
+    }
+    if (records == NULL) {
+        PyErr_SetString(PyExc_ValueError, "the automaton was not initialised");
+        return NULL;
+    }
+    if (self->terms == NULL && read_terms(self) < 0) {
+        return NULL;
+    }
+    hits = PyDict_New();
+    if (hits == NULL) {
+        return NULL;
+    }
+    self->searching++;  /* accept() runs Python code: no rebuilding under this loop */
+    length = PyUnicode_GET_LENGTH(text);
+    kind = PyUnicode_KIND(text);
+    data = PyUnicode_DATA(text);
+    for (Py_ssize_t i = 0; i < length; i++) {
+        Py_ssize_t end = i + 1;
+        int32_t at;
+        int after_is_word;
+        state = next_state(self, state, PyUnicode_READ(kind, data, i));
+        at = records[state + TERM] >= 0 ? state : records[state + OUTPUT];
+        if (at < 0) {
+            continue;
+        }
+        after_is_word = end < length && is_word(PyUnicode_READ(kind, data, end));
+        for (; at >= 0; at = records[at + OUTPUT]) {
+            int32_t key = records[at + TERM];
+            for (int32_t t = self->term_first[key]; t < self->term_first[key + 1]; t++) {
+                const Term *term = &self->terms[t];
+                Py_ssize_t start = end - term->length;
+                if (start < 0) {
+                    PyErr_Format(PyExc_ValueError,
+                                 "key %d has a term longer than the key", (int)key);
+                    goto failed;
+                }
+                if ((term->right && after_is_word)
+                        || (term->left && start > 0
+                            && is_word(PyUnicode_READ(kind, data, start - 1)))) {
+                    continue;
+                }
+                if (term->accented != NULL) {
+                    if (accept == Py_None) {
+                        /* typed in ASCII: without its accents, a short term is too often
+                           another language's everyday word */
+                        if (term->length <= short_accented) {
+                            continue;
+                        }
+                    } else {
+                        int yes = accepted(accept, start, end, term->accented);
+                        if (yes < 0) {
+                            goto failed;
+                        }
+                        if (!yes) {
+                            continue;
+                        }
+                    }
+                }
+                if (add_hit(hits, term->concept, start, end, limit) < 0) {
+                    goto failed;
+                }
+            }
+        }
+    }
+    self->searching--;
+    return hits;
+
+failed:
+    self->searching--;
+    Py_DECREF(hits);
+    return NULL;
+}
+
 static PyObject *
 automaton_nodes(Automaton *self, void *closure)
 {
@@ -457,6 +736,12 @@ static PyMethodDef automaton_methods[] = {
     {"find", (PyCFunction)automaton_find, METH_O,
      "find(text) -> list[tuple[int, object]]: every key in text, as (index of its last "
      "character, its value), by end position and, at one position, the longest first."},
+    {"hits", (PyCFunction)(void (*)(void))automaton_hits, METH_FASTCALL,
+     "hits(text, accept, short_accented, limit) -> dict[str, list[tuple[int, int]]]: the "
+     "ranges of the terms found in text that stand as whole words where they must, by "
+     "concept, at most limit each, in the order find() finds them. A term with an accented "
+     "spelling is kept if accept(start, end, accented) is true or, when accept is None (the "
+     "text was typed in ASCII), if it is longer than short_accented."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,6 +1,6 @@
 """The lexicon's Aho-Corasick automaton in C (see ``mmtkit.plugins.compliance.analysis``)."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 class Automaton:
     """An Aho-Corasick automaton over ``keys`` (non-empty, each once), each with its value."""
@@ -11,3 +11,11 @@ class Automaton:
     def find(self, text: str) -> list[tuple[int, object]]:
         """Every key in ``text``, as (index of its last character, its value), by end
         position and, at one position, the longest first."""
+    def hits(self, text: str, accept: Callable[[int, int, str], bool] | None,
+             short_accented: int, limit: int) -> dict[str, list[tuple[int, int]]]:
+        """The ranges of the terms found in ``text`` that stand as whole words where they
+        must, by concept, at most ``limit`` each, in the order :meth:`find` finds them; the
+        values must be tuples of ``(concept, left, right, length, accented)`` payloads. A term
+        with an accented spelling is kept if ``accept(start, end, accented)`` is true or,
+        when ``accept`` is None (the text was typed in ASCII), if it is longer than
+        ``short_accented``."""

@@ -340,19 +340,48 @@ def search_entries(lexicon: Lexicon, spelled_digits: bool
     return list(payloads), [tuple(payload) for payload in payloads.values()]
 
 
-def _search_function(keys: list[str], values: list[tuple[_Payload, ...]]
-                     ) -> Callable[[str], _Matches]:
-    """The search over ``keys``: the C automaton of a built mmtkit
-    (:mod:`mmtkit.plugins.compliance._matching`, which lays its nodes out for the caches), or
-    pyahocorasick's, which finds the same matches in the same order."""
+_Accept = Callable[[int, int, str], bool]
+_Hits = Callable[[str, "_Accept | None", int, int], dict[str, list[Range]]]
+"""The C automaton's ``hits(text, accept, short_accented, limit)``: :meth:`Matcher._hits_in_python`
+with the search, the word bounds and the gathering by concept done in C (see ``_matching.c``)."""
+
+_HITS_KEPT = 64
+"""Ranges kept per concept: enough to decide, and it bounds the work on huge texts."""
+
+
+def _search_functions(keys: list[str], values: list[tuple[_Payload, ...]]
+                      ) -> tuple[Callable[[str], _Matches], _Hits | None]:
+    """The search over ``keys``, and the C form of the hits loop when there is one: the C
+    automaton of a built mmtkit (:mod:`mmtkit.plugins.compliance._matching`, which lays its
+    nodes out for the caches), or pyahocorasick's, which finds the same matches in the same
+    order."""
     native: Any = c_extension("mmtkit.plugins.compliance._matching")
     if native is not None:
-        return native.Automaton(keys, values).find  # type: ignore[no-any-return]
-    automaton: Any = ahocorasick.Automaton()
+        automaton = native.Automaton(keys, values)
+        return automaton.find, automaton.hits
+    automaton = ahocorasick.Automaton()
     for key, value in zip(keys, values, strict=True):
         automaton.add_word(key, value)
     automaton.make_automaton()
-    return automaton.iter  # type: ignore[no-any-return]
+    return automaton.iter, None
+
+
+class _Accents:
+    """Whether the words typed where an accented term matched (in a text typed with
+    non-ASCII letters) agree with the term's accents."""
+
+    def __init__(self, normalized: Normalized) -> None:
+        self.normalized = normalized
+
+    def __call__(self, start: int, end: int, accented: str) -> bool:
+        normalized = self.normalized
+        s, e = (start, end) if normalized.same_offsets else normalized.to_original(start, end)
+        typed = normalized.original[s:e]
+        if typed.isascii():
+            # typed without accents: a short term is then too often another language's
+            # everyday word ("bể", broken, typed as "be" is the English word)
+            return end - start > _SHORT_ACCENTED
+        return typed == accented or accents_agree(typed, accented)
 
 
 class Matcher:
@@ -364,7 +393,7 @@ class Matcher:
         phone numbers of an analysis need; a matcher whose users read no phone numbers
         (keyword signals) leaves them out."""
         self.lexicon = lexicon
-        self._search = _search_function(*search_entries(lexicon, spelled_digits))
+        self._search, self._hits = _search_functions(*search_entries(lexicon, spelled_digits))
         self.analyse = lru_cache(maxsize=cache_size)(self._analyse)
         from mmtkit.plugins.compliance.rules import RuleIndex  # rules imports this module
 
@@ -373,13 +402,26 @@ class Matcher:
 
     def _analyse(self, text: str) -> Analysis:
         normalized = normalize(text)
+        hits_in_c = self._hits
+        if hits_in_c is not None:
+            accept = None if normalized.original.isascii() else _Accents(normalized)
+            hits = hits_in_c(normalized.text, accept, _SHORT_ACCENTED, _HITS_KEPT)
+        else:
+            hits = self._hits_in_python(normalized)
+        spent = hits.get(SPENT_NEGATION)
+        if spent is not None:
+            _drop_spent_negations(hits, spent)
+        return Analysis(normalized, hits)
+
+    def _hits_in_python(self, normalized: Normalized) -> dict[str, list[Range]]:
+        """The ranges of the terms found that stand as whole words where they must, by
+        concept, at most :data:`_HITS_KEPT` each, in match order; an accented term only where
+        the typed words agree with its accents. The C automaton's ``hits`` does the same."""
         folded = normalized.text
         size = len(folded)
         hits: dict[str, list[Range]] = {}
         word = WORD_CHARS
-        original = normalized.original
-        plain = original.isascii()  # no diacritics to compare
-        same = normalized.same_offsets
+        accents = None if normalized.original.isascii() else _Accents(normalized)
         matches: _Matches = self._search(folded)
         for end_index, payload in matches:  # typed: the compiled loop unboxes each field
             end = end_index + 1
@@ -389,24 +431,17 @@ class Matcher:
                 if (right and after_is_word) or (left and start > 0 and folded[start - 1] in word):
                     continue
                 if accented is not None:
-                    typed = ""  # plain text: typed without accents
-                    if not plain:
-                        s, e = (start, end) if same else normalized.to_original(start, end)
-                        typed = original[s:e]
-                    if typed.isascii():
+                    if accents is None:
                         if length <= _SHORT_ACCENTED:
-                            continue  # "bể" (broken) typed as "be" is the English word
-                    elif typed != accented and not accents_agree(typed, accented):
+                            continue  # typed in ASCII: see _Accents
+                    elif not accents(start, end, accented):
                         continue
                 found = hits.get(concept)
                 if found is None:
                     hits[concept] = [(start, end)]
-                elif len(found) < 64:  # enough to decide; bounds work on huge texts
+                elif len(found) < _HITS_KEPT:
                     found.append((start, end))
-        spent = hits.get(SPENT_NEGATION)
-        if spent is not None:
-            _drop_spent_negations(hits, spent)
-        return Analysis(normalized, hits)
+        return hits
 
 
 def _drop_spent_negations(hits: dict[str, list[Range]], spent: list[Range]) -> None:

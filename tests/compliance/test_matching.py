@@ -5,12 +5,16 @@ automaton (``_matching.c``) reads untrusted text, and these tests are its differ
 fuzzing: random keys and texts over a small alphabet (so that keys overlap, nest and share
 suffixes, the cases failure and output links are for), random Unicode of every width, the
 lexicon itself over every blind-set message, and keys that are not what a lexicon holds.
+``hits()``, which also keeps only the terms that stand as whole words where they must, is
+held to a reference written from its description and to ``Matcher._hits_in_python``.
 ``tests/core/test_native.py`` makes sure the automaton is built at all.
 """
 
 from __future__ import annotations
 
 import gc
+import unicodedata
+from collections.abc import Callable
 
 import ahocorasick  # type: ignore[import-not-found]
 import pytest
@@ -18,7 +22,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mmtkit.plugins.compliance._matching import Automaton
-from mmtkit.plugins.compliance.analysis import default_matcher, search_entries
+from mmtkit.plugins.compliance.analysis import (
+    _HITS_KEPT,
+    _SHORT_ACCENTED,
+    _Accents,
+    default_matcher,
+    search_entries,
+)
+from mmtkit.textnorm import normalize
 
 
 def _reference(keys: list[str], text: str) -> list[tuple[int, object]]:
@@ -126,3 +137,141 @@ def test_a_finaliser_cannot_rebuild_the_automaton_during_a_search() -> None:
         gc.set_threshold(*threshold)
     assert found == [(i, 1) for i in range(1000)]
     assert refused == ["the automaton cannot be rebuilt during a search"]
+
+
+# -- hits(): the lexicon's terms that stand where they must, by concept -----------------------
+
+_Payload = tuple[str, bool, bool, int, str | None]
+
+
+def _reference_hits(keys: list[str], values: list[tuple[_Payload, ...]], text: str,
+                    accept: Callable[[int, int, str], bool] | None, short: int, limit: int
+                    ) -> dict[str, list[tuple[int, int]]]:
+    """What ``hits`` must give, written out from its description over pyahocorasick's
+    matches (independently of ``Matcher._hits_in_python``, which is compared below)."""
+    def word(at: int) -> bool:
+        return 0 <= at < len(text) and text[at] in "abcdefghijklmnopqrstuvwxyz0123456789"
+
+    hits: dict[str, list[tuple[int, int]]] = {}
+    for index, value_index in _reference(keys, text):
+        assert isinstance(value_index, int)
+        for concept, left, right, length, accented in values[value_index]:
+            start, end = index + 1 - length, index + 1
+            if (right and word(end)) or (left and word(start - 1)):
+                continue
+            if accented is not None and not (
+                    accept(start, end, accented) if accept is not None else length > short):
+                continue
+            found = hits.setdefault(concept, [])
+            if len(found) < limit:
+                found.append((start, end))
+    return hits
+
+
+_CONCEPTS = st.sampled_from(["c1", "c2", "c3"])
+
+
+@st.composite
+def _terms(draw: st.DrawFn) -> tuple[list[str], list[tuple[_Payload, ...]]]:
+    keys = draw(st.lists(st.text(alphabet="ab1 \u00e9\u0e04", min_size=1, max_size=4),
+                         min_size=1, max_size=20, unique=True))
+    values = [tuple((draw(_CONCEPTS), draw(st.booleans()), draw(st.booleans()), len(key),
+                     draw(st.none() | st.just(key.upper())))
+                    for _ in range(draw(st.integers(1, 3))))
+              for key in keys]
+    return keys, values
+
+
+@settings(max_examples=800)
+@given(_terms(), st.text(alphabet="ab1 \u00e9\u0e04Z_.", max_size=60), st.booleans(),
+       st.integers(0, 3), st.integers(1, 4))
+def test_hits_keep_the_terms_that_stand_where_they_must(
+        terms: tuple[list[str], list[tuple[_Payload, ...]]], text: str, typed_ascii: bool,
+        short: int, limit: int) -> None:
+    keys, values = terms
+    asked: list[tuple[int, int, str]] = []
+
+    def accept(start: int, end: int, accented: str) -> bool:
+        asked.append((start, end, accented))
+        return (start + end) % 3 != 0  # some yes, some no, at places the test can predict
+
+    automaton = Automaton(keys, values)
+    callback = None if typed_ascii else accept
+    found = automaton.hits(text, callback, short, limit)
+    expected_asked = list(asked)
+    asked.clear()
+    assert found == _reference_hits(keys, values, text, callback, short, limit)
+    assert asked == expected_asked  # the same questions, in the same order
+    assert list(found) == list(_reference_hits(keys, values, text, callback, short, limit))
+
+
+def test_the_lexicon_hits_are_the_python_loops_on_every_corpus_message(
+        blind_messages: list[str]) -> None:
+    """Plain and accented texts: each blind-set message as written and typed without its
+    accents and upper case, through the whole analysis."""
+    matcher = default_matcher()
+    assert matcher._hits is not None  # a built mmtkit gathers its hits in C
+    kept = 0
+    for text in blind_messages:
+        for variant in (text, text.upper(), unicodedata.normalize("NFD", text)):
+            normalized = normalize(variant)
+            accept = None if variant.isascii() else _Accents(normalized)
+            hits = matcher._hits(normalized.text, accept, _SHORT_ACCENTED, _HITS_KEPT)
+            expected = matcher._hits_in_python(normalized)
+            assert hits == expected, variant
+            assert list(hits) == list(expected)
+            kept += sum(len(ranges) for ranges in hits.values())
+    assert kept > 10 * len(blind_messages)
+
+
+def test_hits_keep_at_most_the_limit_per_concept() -> None:
+    automaton = Automaton(["ab"], [(("c", True, True, 2, None),)])
+    assert automaton.hits("ab " * 100, None, 3, 5) == {"c": [(i, i + 2) for i in range(0, 15, 3)]}
+
+
+def test_hits_refuse_values_that_are_not_term_payloads() -> None:
+    for values in ([1], [(1,)], [(("c", 1, True, 1, None),)], [(("c", True, True, 1, b"x"),)]):
+        with pytest.raises(TypeError, match="needs every value to be a tuple"):
+            Automaton(["a"], values).hits("a", None, 3, 64)
+    with pytest.raises(ValueError, match="key 0 has a term of length 0"):
+        Automaton(["a"], [(("c", True, True, 0, None),)]).hits("a", None, 3, 64)
+    with pytest.raises(ValueError, match="key 0 has a term longer than the key"):
+        Automaton(["a"], [(("c", True, True, 2, None),)]).hits("a", None, 3, 64)
+
+
+def test_hits_refuse_bad_arguments() -> None:
+    automaton = Automaton(["a"], [(("c", False, False, 1, "á"),)])
+    with pytest.raises(TypeError, match="needs a str, not bytes"):
+        automaton.hits(b"a", None, 3, 64)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="accept must be callable or None"):
+        automaton.hits("a", 1, 3, 64)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="limit must be at least 1"):
+        automaton.hits("a", None, 3, 0)
+    with pytest.raises(TypeError, match="takes 4 arguments"):
+        automaton.hits("a")  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="not initialised"):
+        Automaton.__new__(Automaton).hits("a", None, 3, 64)
+
+
+def test_an_error_in_accept_reaches_the_caller() -> None:
+    automaton = Automaton(["a"], [(("c", False, False, 1, "á"),)])
+
+    def accept(start: int, end: int, accented: str) -> bool:
+        raise LookupError("no such spelling")
+
+    with pytest.raises(LookupError, match="no such spelling"):
+        automaton.hits("aaa", accept, 3, 64)
+
+
+def test_accept_cannot_rebuild_the_automaton_it_is_called_from() -> None:
+    """accept() runs Python code in the middle of the search: it must not be able to free
+    the records and terms under it."""
+    automaton = Automaton(["a"], [(("c", False, False, 1, "á"),)])
+
+    def accept(start: int, end: int, accented: str) -> bool:
+        automaton.__init__(["b"], [(("d", False, False, 1, None),)])  # type: ignore[misc]
+        return True
+
+    with pytest.raises(RuntimeError, match="cannot be rebuilt during a search"):
+        automaton.hits("a", accept, 3, 64)
+    assert automaton.hits("a", lambda s, e, a: True, 3, 64) == {"c": [(0, 1)]}

@@ -38,6 +38,7 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
+from typing import Final
 
 from attrs import field, frozen
 
@@ -46,18 +47,19 @@ from mmtkit.trusted import assemble
 __all__ = ["WORD_CHARS", "Normalized", "accent_form", "accents_agree", "normalize",
            "normalize_term"]
 
-_ZERO_WIDTH = "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e\u200f" + (
+_ZERO_WIDTH: Final = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e\u200f"
     "\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
 )
 
 # Combining marks used with Latin letters. Thai vowel and tone marks are in U+0E00-U+0E7F and
 # are kept: they carry meaning, and Thai terms are matched with them.
-_LATIN_MARK_RANGES = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF),
-                      (0xFE20, 0xFE2F))
+_LATIN_MARK_RANGES: Final = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF),
+                             (0xFE20, 0xFE2F))
 
 # Letters without a decomposition that people read as plain Latin letters, the Cyrillic and
 # Greek look-alikes most used to dodge filters (after case folding), and curly quotes.
-_LOOKALIKES = {  # written as escapes: the characters themselves look like Latin ones
+_LOOKALIKES: Final = {  # written as escapes: the characters themselves look like Latin ones
     "\u0111": "d", "\u00f0": "d", "\u00f8": "o", "\u0142": "l", "\u0131": "i", "\u0127": "h",
     "\u0167": "t", "\u0180": "b", "\u0430": "a", "\u0432": "b", "\u0435": "e", "\u0451": "e",
     "\u043a": "k", "\u043c": "m", "\u043d": "h", "\u043e": "o", "\u0440": "p", "\u0441": "c",
@@ -125,7 +127,7 @@ class _FoldTable(dict[int, str]):
         return value
 
 
-_TABLE = _FoldTable()
+_TABLE: Final = _FoldTable()
 _resizing_pattern: re.Pattern[str] | None = None
 _resizing_version = -1
 
@@ -139,21 +141,21 @@ def _resizing_chars() -> re.Pattern[str] | None:
     return _resizing_pattern
 
 
-_SEPARATORS = " .-_*·"
+_SEPARATORS: Final = " .-_*·"
 """What may stand between the letters or digits of a spaced-out word (``w.h.a``, ``0 8 1``)."""
-_SEP = rf"[{re.escape(_SEPARATORS)}]{{1,2}}"
-WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_SEP: Final = rf"[{re.escape(_SEPARATORS)}]{{1,2}}"
+WORD_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 """The characters of a word in folded text, for every whole-word test (lexicon terms, their
 bounds, leetspeak, spaced-out words): letters beyond ASCII are folded away or not words."""
-_SPACED_LETTERS = re.compile(rf"(?<![a-z0-9])(?:[a-z]{_SEP}){{3,}}[a-z](?![a-z0-9])")
-_SPACED_DIGITS = re.compile(rf"(?<![a-z0-9])(?:[0-9]{_SEP}){{3,}}[0-9](?![a-z0-9])")
-_SEPARATOR_RUN = re.compile(_SEP)
+_SPACED_LETTERS: Final = re.compile(rf"(?<![a-z0-9])(?:[a-z]{_SEP}){{3,}}[a-z](?![a-z0-9])")
+_SPACED_DIGITS: Final = re.compile(rf"(?<![a-z0-9])(?:[0-9]{_SEP}){{3,}}[0-9](?![a-z0-9])")
+_SEPARATOR_RUN: Final = re.compile(_SEP)
 # A cheap pre-check, so the full patterns only run on the rare texts that may need them: two
 # one-character words in a row between separators (the pattern in the test that holds it to
 # this). Without the regex engine (which would stop at every space): each character
 # becomes its class, S a separator, A a letter or digit, "o" anything else (what Latin-1
 # cannot hold becomes "?", another "o"), and two substring searches look for the sequence.
-_BYTE_CLASSES = bytes(
+_BYTE_CLASSES: Final = bytes(
     ord("S") if chr(c) in _SEPARATORS else ord("A") if chr(c) in WORD_CHARS else ord("o")
     for c in range(256))
 
@@ -164,32 +166,32 @@ def _maybe_spaced(text: str) -> bool:
     return b"SASAS" in classes or b"SASSAS" in classes
 
 
-_LETTERS = re.compile(r"[a-z]")
+_LETTERS: Final = re.compile(r"[a-z]")
 # A word leetspeak may be in: letters and digits with "$", "!", "|" or "@" inside ("ca$h",
 # "rev!ew", "te|egram", "wh@tsapp"; not the "@" of an address), or with a digit next to a
 # letter.
 # Symbols and digits are read in one pass over whole words, so normalising twice changes
 # nothing; other words are not visited at all.
-_LEET_WORD = re.compile(
+_LEET_WORD: Final = re.compile(
     r"(?<![a-z0-9])(?:[a-z0-9]+(?:(?:[$!|]|@(?![a-z0-9-]*\.[a-z0-9]))[a-z0-9]+)+"
     r"|[a-z0-9]*(?:[a-z][013457]|[013457][a-z])[a-z0-9]*)"
 )
-_LEET_CHAR = re.compile(r"[013457$!@|]")
-_MAYBE_LEET = re.compile(  # one leading character class: the engine skips to it in C
+_LEET_CHAR: Final = re.compile(r"[013457$!@|]")
+_MAYBE_LEET: Final = re.compile(  # one leading character class: the engine skips to it in C
     r"[013457$!@|](?:(?<=[a-z][013457])|(?<=[013457])(?=[a-z])|(?<=[a-z0-9][$!@|])(?=[a-z0-9]))"
 )
-_LEET = str.maketrans("013457$!@|", "oieastsial")
-_EDGE_DIGIT_RUN = re.compile(r"^[0-9]{2,}|[0-9]{2,}$")
-_SPACE_RUN = re.compile(r"[ \t]{2,}|\t")
-_ORDINAL = re.compile(r"[0-9]+(?:st|nd|rd|th)")
+_LEET: Final = str.maketrans("013457$!@|", "oieastsial")
+_EDGE_DIGIT_RUN: Final = re.compile(r"^[0-9]{2,}|[0-9]{2,}$")
+_SPACE_RUN: Final = re.compile(r"[ \t]{2,}|\t")
+_ORDINAL: Final = re.compile(r"[0-9]+(?:st|nd|rd|th)")
 # The decimals after a number's whole part: digits only (which leetspeak never changes, so
 # normalising twice gives the same answer).
-_DECIMALS = re.compile(r"[.,][0-9]+(?![a-z0-9$!@|])")
+_DECIMALS: Final = re.compile(r"[.,][0-9]+(?![a-z0-9$!@|])")
 # A currency glued to its amount: "rm4", "rp5", "us5", "php3".
-_PRICE = re.compile(r"(?:rm|rp|us|usd|php|idr|myr|thb|vnd|sgd|brl|mxn|eur|p|r|s)[0-9]+")
+_PRICE: Final = re.compile(r"(?:rm|rp|us|usd|php|idr|myr|thb|vnd|sgd|brl|mxn|eur|p|r|s)[0-9]+")
 # A number glued to its unit is a quantity, not leetspeak: "5kg", "3xl", "7days", "5star"
 # (while "0tp" and "1nstagram" are read as words).
-_QUANTITY = re.compile(
+_QUANTITY: Final = re.compile(
     r"[0-9]+(?:kg|gr|g|mg|ml|l|cm|mm|m|km|pcs|pc|xl|xxl|xxxl|xs|gb|mb|tb|mah|w|kw|v|hz|oz|lb|"
     r"lbs|ft|pm|am|h|hr|hrs|min|mins|sec|secs|s|d|day|days|star|stars|night|nights|pack|packs|"
     r"set|sets|box|boxes|yo|y|yr|yrs|year|years|month|months|week|weeks|hari|bulan|tahun|ngay|"
@@ -341,7 +343,7 @@ def _starts_spaced(text: str) -> bool:
     return len(text) > 3 and text[1] in _SEPARATORS and text[0].isalnum()
 
 
-_LEET_WORD_CHARS = WORD_CHARS | frozenset("$!@|")
+_LEET_WORD_CHARS: Final = WORD_CHARS | frozenset("$!@|")
 """Every character a :data:`_LEET_WORD` match can hold."""
 
 
@@ -506,7 +508,7 @@ def accents_agree(typed: str, accented: str) -> bool:
 
 # Tone marks move between the vowels of a Vietnamese syllable with the spelling convention;
 # the other marks belong to their letter.
-_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
+_TONES: Final = frozenset("\u0300\u0301\u0303\u0309\u0323")
 
 
 @lru_cache(maxsize=4096)

@@ -13,7 +13,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Any
+from typing import Any, Final
 
 import ahocorasick  # type: ignore[import-not-found]
 
@@ -27,22 +27,22 @@ from mmtkit.trusted import assemble
 __all__ = ["NEAR_NEGATABLE", "NEGATION", "NEGATION_NEAR", "SPELLED_DIGIT", "SPENT_NEGATION",
            "Analysis", "Matcher", "default_matcher", "search_entries"]
 
-SPELLED_DIGIT = "spelled_digit"
+SPELLED_DIGIT: Final = "spelled_digit"
 """Digits written as words (``entities.DIGIT_WORDS``), found with the lexicon terms so that
 only texts that hold one run the spelled phone number extractor."""
 
-NEGATION = "negation"
+NEGATION: Final = "negation"
 """The concept whose terms cancel a following term in the same clause (``never``, ``jangan``,
 ``không``, ``ไม่``...), for rules that mark a concept ``negatable``."""
 
-SPENT_NEGATION = "spent_negation"
+SPENT_NEGATION: Final = "spent_negation"
 """Phrases whose negation is spent inside them: questions that ask (Malay "boleh tak",
 Indonesian "bisa gak": "can you, or not?"; "why don't you") and reminders or reassurances
 ("don't forget to", "jangan lupa", "don't worry"). The negation cues inside one are dropped
 from the hits, so "boleh tak hantar kod OTP?" and "don't forget to send me the OTP" are the
 requests they are."""
 
-NEGATION_NEAR = "negation_near"
+NEGATION_NEAR: Final = "negation_near"
 """Cues that cancel only a term right after them (English "no": "no joining fee", "no vapes",
 but not "no problem, send me the code"), and only a charge or goods: "no X" says there is no
 X, which answers "is there a fee?" or "is this sold here?" but not "does the message ask
@@ -58,13 +58,13 @@ NEAR_NEGATABLE: dict[str, int] = {
     "purchase_condition": 0,
 }
 """Concepts a near cue cancels, and how many words may stand between the cue and them."""
-_NEAR_REACH = 16  # "no" + one word of up to 14 letters + spaces
-_NEAR_LIST_REACH = 48  # "no" + a short list joined by "or"
+_NEAR_REACH: Final = 16  # "no" + one word of up to 14 letters + spaces
+_NEAR_LIST_REACH: Final = 48  # "no" + a short list joined by "or"
 
-_NEGATION_REACH = 80
+_NEGATION_REACH: Final = 80
 # An accented term this short matches only with its accents: without them it is too often
 # another language's everyday word (Vietnamese "bể", "vỡ", "dù" read "be", "vo", "du").
-_SHORT_ACCENTED = 3
+_SHORT_ACCENTED: Final = 3
 # Sentence ends: . ! ? (also ideographic and full-width) before a space or the end, runs of
 # ! ? new lines and semicolons, a dash with a space (not a new line) before it and a space
 # after it, and brackets. Clauses also end at commas, colons and any en or em dash, and Thai
@@ -74,22 +74,22 @@ _SHORT_ACCENTED = 3
 # dash, looking back for the space); the lookbehinds then pick the alternative in the order
 # of the plain alternation (a property test holds them to it). Thai spaces are found by a
 # pattern of their own, only in texts that hold Thai.
-_SENTENCE_END = re.compile(
+_SENTENCE_END: Final = re.compile(
     "[.!?\u3002\uff01\uff1f\\n;()\\[\\]\\-\u2013\u2014]"
     "(?:(?<=[.!?\u3002\uff01\uff1f])[.!?\u3002\uff01\uff1f]*(?=\\s|$)"
     "|(?<=[!?\\n;])[!?\\n;]*"
     "|(?<=[^\\S\\n][-\u2013\u2014])\\s"
     "|(?<=[()\\[\\]]))"
 )
-_CLAUSE_END = re.compile(
+_CLAUSE_END: Final = re.compile(
     "[.!?\u3002\uff01\uff1f\\n;,:()\\[\\]\\-\u2013\u2014\u2600-\u27bf\U0001f300-\U0001faff]"
     "(?:(?<=[.!?\u3002\uff01\uff1f])[.!?\u3002\uff01\uff1f]*(?=\\s|$)"
     "|(?<=[!?\\n;,:])[!?\\n;,:]*"
     "|(?<=[^\\S\\n][-\u2013\u2014])\\s"
     "|(?<=[()\\[\\]\u2013\u2014\u2600-\u27bf\U0001f300-\U0001faff]))"
 )
-_THAI_SPACE = re.compile("(?<=[\u0e00-\u0e7f]) +(?=[\u0e00-\u0e7f])")
-_THAI = re.compile("[\u0e00-\u0e7f]")
+_THAI_SPACE: Final = re.compile("(?<=[\u0e00-\u0e7f]) +(?=[\u0e00-\u0e7f])")
+_THAI: Final = re.compile("[\u0e00-\u0e7f]")
 
 
 def clause_end_positions(text: str) -> list[int]:
@@ -107,15 +107,16 @@ _Payload = tuple[str, bool, bool, int, str | None]
 and the accented spelling it must agree with (or None)."""
 
 
-_NEAR_GAP = re.compile(r" (?:[a-z]+ )?")
+_NEAR_GAP: Final = re.compile(r" (?:[a-z]+ )?")
 # "no hormones or steroids", "no sugar, colouring or preservatives": a near cue also cancels
 # the last item of a list joined by "or" ("nor"); commas alone do not make a list ("no
 # refunds, steroids ship discreetly" still sells steroids).
-_NEAR_LIST = re.compile(r" (?:[a-z]+(?:, [a-z]+)* (?:or|nor) )")
+_NEAR_LIST: Final = re.compile(r" (?:[a-z]+(?:, [a-z]+)* (?:or|nor) )")
 # "no problem, ..." and its kin end the negation even without their comma.
-_NOT_NEGATED_AFTER_NO = frozenset({"problem", "problems", "prob", "probs", "worries", "worry",
-                                   "stress", "rush", "hurry", "doubt", "wonder", "matter",
-                                   "thanks", "sir", "maam", "dear", "pressure", "biggie"})
+_NOT_NEGATED_AFTER_NO: Final = frozenset({
+    "problem", "problems", "prob", "probs", "worries", "worry", "stress", "rush", "hurry", "doubt",
+    "wonder", "matter", "thanks", "sir", "maam", "dear", "pressure", "biggie",
+})
 
 
 def _near_cancels(text: str, end: int, start: int, words: int) -> bool:
@@ -345,7 +346,7 @@ _Hits = Callable[[str, "_Accept | None", int, int], dict[str, list[Range]]]
 """The C automaton's ``hits(text, accept, short_accented, limit)``: :meth:`Matcher._hits_in_python`
 with the search, the word bounds and the gathering by concept done in C (see ``_matching.c``)."""
 
-_HITS_KEPT = 64
+_HITS_KEPT: Final = 64
 """Ranges kept per concept: enough to decide, and it bounds the work on huge texts."""
 
 

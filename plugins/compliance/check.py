@@ -9,6 +9,7 @@ phone numbers, the ad creative, history), and exposes ``mmt_check_outbound``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Final
 
 from mmtkit.messages import Content, Image, InboundEvent, MessageReceived, Text
 from mmtkit.plugins.compliance.analysis import Analysis, Range, default_matcher
@@ -24,7 +25,7 @@ PythonRule = Callable[[Analysis, PolicyContext], Iterable[Finding]]
 """A rule that needs Python: the findings on one message in one context (a list is cheapest:
 the built-in rules return one, empty when nothing fired)."""
 
-MAX_CHECKED_CHARS = 8_192
+MAX_CHECKED_CHARS: Final = 8_192
 """Longer texts are not analysed: no channel accepts them (TikTok 6,000, WhatsApp 4,096,
 Messenger 2,000 characters), and refusing them keeps the worst case of a check bounded
 (a megabyte of adversarial text cannot tie up a worker). Such a text is blocked, not passed:
@@ -141,10 +142,10 @@ class CategoryCheck:
         return self.violations(text_of_event(event), context, inbound=True)
 
 
-_SUBSUMED = "unsolicited_marketing"
+_SUBSUMED: Final = "unsolicited_marketing"
 """The category reported only when no other category is."""
-_OUTBOUND = "run:outbound"
-_INBOUND = "run:inbound"
+_OUTBOUND: Final = "run:outbound"
+_INBOUND: Final = "run:inbound"
 _last: tuple[object, object, dict[str, tuple[Violation, ...]]] = (None, None, {})
 """The latest outbound run and the content and context it was for. Content and context are
 immutable, and holding them keeps their identities from being reused; another thread at
@@ -204,8 +205,8 @@ def _run(analysis: Analysis, context: PolicyContext, inbound: bool
     return result
 
 
-_VIOLATION_SLOTS = ("rule_id", "category", "severity", "explanation", "policy_ref", "spans",
-                    "plugin")
+_VIOLATION_SLOTS: Final = ("rule_id", "category", "severity", "explanation", "policy_ref", "spans",
+                           "plugin")
 _VALIDATED: set[str] = set()
 """Rule ids whose violation :class:`Violation` itself has made, and so validated, once."""
 

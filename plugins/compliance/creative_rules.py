@@ -36,6 +36,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from itertools import chain
+from typing import Final
 
 from mmtkit.plugins.compliance.analysis import (
     NEGATION,
@@ -50,20 +51,22 @@ from mmtkit.plugins.compliance.rules import Finding
 from mmtkit.policy import AdCreative, PolicyContext
 from mmtkit.textnorm import WORD_CHARS, normalize_term
 
-CATEGORY = "creative_mismatch"
-_PERCENT = re.compile(r"(?<![\d.,])(\d{1,3})\s?%")
-_EXTRA_REACH = 30
-_NOW_REACH = 15
+CATEGORY: Final = "creative_mismatch"
+_PERCENT: Final = re.compile(r"(?<![\d.,])(\d{1,3})\s?%")
+_EXTRA_REACH: Final = 30
+_NOW_REACH: Final = 15
 # Between a negation and the ad's price it denies: nothing, or one word ("not RM19", "bukan
 # RM19", "not the $45"). A negation further back is about something else ("flights aren't
 # part of the $289 package").
-_DENIAL_GAP = re.compile(r" ?(?:[^\s\d]+ )?")
-_NAME = r"(?:[A-Z][\w'&\-]*|[A-Z]{2,})(?:\s+(?:[A-Z][\w'&\-]*|&)){0,3}"
+_DENIAL_GAP: Final = re.compile(r" ?(?:[^\s\d]+ )?")
+_NAME: Final = r"(?:[A-Z][\w'&\-]*|[A-Z]{2,})(?:\s+(?:[A-Z][\w'&\-]*|&)){0,3}"
 # A business introducing itself: "this is X", "welcome to X", "from X", "ng X", "de X"...
-_INTRO_CUES = ("this is", "welcome to", "reaching out to", "contacting", "messaging", "from", "at",
-               "with", "ng", "dari", "daripada", "từ", "bên em là", "shop là", "bên", "de", "do",
-               "da", "del", "of", "by", "ini", "di sini", "sini", "aqui é", "somos", "kami")
-_INTRO = re.compile(
+_INTRO_CUES: Final = (
+    "this is", "welcome to", "reaching out to", "contacting", "messaging", "from", "at", "with",
+    "ng", "dari", "daripada", "từ", "bên em là", "shop là", "bên", "de", "do", "da", "del", "of",
+    "by", "ini", "di sini", "sini", "aqui é", "somos", "kami",
+)
+_INTRO: Final = re.compile(
     # The lookahead drops most positions on one character class, and the cues' common
     # prefixes are factored (a cue is followed by a space, so only "bên em là" can be read
     # as another cue plus words, and it comes first either way).
@@ -71,44 +74,50 @@ _INTRO = re.compile(
     rf"(?:(?<!\w)(?i:{prefix_alternation(list(_INTRO_CUES))})\s+|จาก *|ร้าน *)({_NAME})"
 )
 # A business signing its message: "Globetrek Holidays here 😊".
-_SIGNED = re.compile(rf"(?<![\w'])({_NAME})\s+here\b")
-_GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "dear", "good", "morning", "afternoon",
-                        "evening", "yes", "ok", "okay", "sure", "thanks", "halo", "hai", "hola",
-                        "olá", "ola", "chào", "xin"})
+_SIGNED: Final = re.compile(rf"(?<![\w'])({_NAME})\s+here\b")
+_GREETINGS: Final = frozenset({
+    "hi", "hello", "hey", "hiya", "dear", "good", "morning", "afternoon", "evening", "yes", "ok",
+    "okay", "sure", "thanks", "halo", "hai", "hola", "olá", "ola", "chào", "xin",
+})
 # A name the message calls a brand: "the Happy Paws brand", "da marca ZenMove", "ยี่ห้อ Milky Moo".
-_BRAND_WORDS = ("brand", "marca", "merek", "merk", "jenama", "thương hiệu", "hãng", "nhãn hiệu",
-                "ยี่ห้อ", "แบรนด์", "tatak")
-_BRAND_WORD = rf"(?<![A-Za-z])(?i:{'|'.join(_BRAND_WORDS)})"
-_CALLED_BRAND = re.compile(
+_BRAND_WORDS: Final = (
+    "brand", "marca", "merek", "merk", "jenama", "thương hiệu", "hãng", "nhãn hiệu", "ยี่ห้อ",
+    "แบรนด์", "tatak",
+)
+_BRAND_WORD: Final = rf"(?<![A-Za-z])(?i:{'|'.join(_BRAND_WORDS)})"
+_CALLED_BRAND: Final = re.compile(
     rf"{_BRAND_WORD}\s*(?:(?i:is|ay|é|es|adalah|ialah|là)\s+)?({_NAME})"
     rf"|({_NAME})\s+{_BRAND_WORD}\b"
 )
 # The advertised product is out of stock, and something else is offered.
-_OUT_OF_STOCK = re.compile(
+_OUT_OF_STOCK: Final = re.compile(
     r"out of|sold out|no stock|out of stock|habis|tiada stok|takde stok|tidak ada stok|het hang|"
     r"hết hàng|hết|หมด|esgotad|agotad|ubos na|wala nang stock"
 )
 # Words that put one product in place of another.
-_SUBSTITUTE = re.compile(
+_SUBSTITUTE: Final = re.compile(
     r"\binstead\b|\b(?:now|actually) (?:selling|stocking|carrying)\b|\bwe (?:now )?(?:stock|carry) "
     r"now\b|\bsebagai gant|\bgantinya\b|\bdiganti dengan\b|\bthay (?:vào|bằng)\b|\ben su lugar\b|"
     r"\ben vez de\b|\bem vez d|\bno lugar d|\bsa halip\b"
 )
 # Words every _SUBSTITUTE match contains (a property test holds them to it): most messages hold
 # none, and a few substring searches cost less than the pattern.
-_SUBSTITUTE_WORDS = ("instead", "stock", "carry", "selling", "gant", "thay ", "lugar", "vez d",
-                     "halip")
+_SUBSTITUTE_WORDS: Final = (
+    "instead", "stock", "carry", "selling", "gant", "thay ", "lugar", "vez d", "halip",
+)
 # Multi-word capitalised or CamelCase names ("Happy Tails", "KeyMaster"); single capitalised
 # words start sentences too often.
-_OTHER_NAME = re.compile(
+_OTHER_NAME: Final = re.compile(
     r"(?<![\w'])(?:[A-Z][\w'&\-]*(?:\s+[A-Z][\w'&\-]*){1,3}|[A-Z][a-z]+[A-Z]\w*)"
 )
-_CAMEL = re.compile(r"[a-z][A-Z]")
+_CAMEL: Final = re.compile(r"[a-z][A-Z]")
 # A CamelCase name in the possessive is a brand's product ("BrewMaster's kit"); ordinary
 # capitalised words in the possessive are not ("Mother's Day", "New Year's").
-_POSSESSIVE_NAME = re.compile(r"(?<![\w'])([A-Z][a-z]+[A-Z]\w*)['\u2019]s\b")
-_TOKEN = re.compile(r"[a-z0-9]+")
-_NOT_NAMES = frozenset({"tiktok", "tiktok shop", "whatsapp", "messenger", "instagram", "facebook"})
+_POSSESSIVE_NAME: Final = re.compile(r"(?<![\w'])([A-Z][a-z]+[A-Z]\w*)['\u2019]s\b")
+_TOKEN: Final = re.compile(r"[a-z0-9]+")
+_NOT_NAMES: Final = frozenset({
+    "tiktok", "tiktok shop", "whatsapp", "messenger", "instagram", "facebook",
+})
 
 
 def _amounts_near(value: float, amount: float, tolerance: float) -> bool:
@@ -166,30 +175,32 @@ def _paid_after_free(analysis: Analysis, ad: AdCreative) -> list[Finding]:
 
 
 # Words around a free word in an offer that do not name the free thing.
-_NOT_ITEMS = frozenset({
+_NOT_ITEMS: Final = frozenset({
     "with", "and", "plus", "for", "the", "get", "buy", "your", "all", "any", "also", "when",
     "dengan", "dan", "beli", "dapat", "untuk", "semua", "juga", "kalau", "jika", "serta",
     "com", "con", "para", "por", "mais", "los", "las", "del", "das", "dos", "uma",
     "kem", "mua", "cho", "voi", "tang", "free", "gratis", "percuma", "libre", "gratuito",
     "gratuita", "mien", "phi", "libreng", "walang", "bayad", "nang", "mga", "order", "orders",
 })
-_ITEM_WORD = re.compile(r"[a-z]{3,}")
+_ITEM_WORD: Final = re.compile(r"[a-z]{3,}")
 # Words that name a promotion in the served languages ("promo", "khuyến mãi" folds to
 # "khuyen mai").
-_PROMO_WORDS = frozenset({"promo", "promotion", "deal", "offer", "discount", "sale", "promosi",
-                          "diskon", "potongan", "khuyen", "oferta", "promocion",
-                          "promocao", "descuento", "desconto", "bundle"})
+_PROMO_WORDS: Final = frozenset({
+    "promo", "promotion", "deal", "offer", "discount", "sale", "promosi", "diskon", "potongan",
+    "khuyen", "oferta", "promocion", "promocao", "descuento", "desconto", "bundle",
+})
 # A multi-buy deal, the promotion an ad most often names: "buy 1 get 1", "b1g1", "2x1",
 # "1+1", "mua 2 tặng 1" (folded "mua 2 tang 1"), "compre 2 leve 3", "1 แถม 1".
-_MULTIBUY = re.compile(
+_MULTIBUY: Final = re.compile(
     r"(?<![a-z0-9])(?:(?:buy|beli|mua|compre|compra|lleva|bili|bumili) ?[0-9]{1,2} ?"
     r"(?:get|take|free|gratis|tang|leve|lleva|paga|libre|percuma|dapat) ?[0-9]{1,2}"
     r"|b[0-9][gt][0-9]|[1-9] ?[x+] ?[1-9])(?![a-z0-9])|[0-9] ?แถม ?[0-9]"
 )
-_FREE_COMPOUND = re.compile(r"(?<![a-z])free(ship|shipping|ongkir|delivery|postage|gift)(?![a-z])")
-_ITEM_REACH = 60
-_FREE_SAID_REACH = 20
-_CHARGE_REACH = 40
+_FREE_COMPOUND: Final = re.compile(
+    r"(?<![a-z])free(ship|shipping|ongkir|delivery|postage|gift)(?![a-z])")
+_ITEM_REACH: Final = 60
+_FREE_SAID_REACH: Final = 20
+_CHARGE_REACH: Final = 40
 
 
 @lru_cache(maxsize=256)
@@ -433,4 +444,4 @@ def _mismatch(analysis: Analysis, context: PolicyContext) -> list[Finding]:
             + _offer_withdrawn(analysis, ad) + _brand(analysis, ad))
 
 
-CHECK = CategoryCheck(CATEGORY, [_mismatch])
+CHECK: Final = CategoryCheck(CATEGORY, [_mismatch])

@@ -11,7 +11,7 @@ bounded repetitions, so no input makes them backtrack. Phone numbers are confirm
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Final
 
 import phonenumbers
 from attrs import frozen
@@ -37,21 +37,21 @@ class Money:
     currency: str | None
 
 
-_DOT_WORDS = ("dot", "titik", "cham", "ponto", "punto")
+_DOT_WORDS: Final = ("dot", "titik", "cham", "ponto", "punto")
 """A dot written as a word, in the served languages (Vietnamese "chấm" folds to "cham")."""
-_WRITTEN_DOT = rf"\s?[\[({{]\s?(?:dot|\.)\s?[\])}}]\s?|\s(?:{'|'.join(_DOT_WORDS)})\s"
-WRITTEN_DOT = re.compile(_WRITTEN_DOT)
+_WRITTEN_DOT: Final = rf"\s?[\[({{]\s?(?:dot|\.)\s?[\])}}]\s?|\s(?:{'|'.join(_DOT_WORDS)})\s"
+WRITTEN_DOT: Final = re.compile(_WRITTEN_DOT)
 """A dot written out or defanged: ``[dot]``, `` dot ``, ``[.]``, ``(.)``..."""
-_DOT = rf"(?:\.|{_WRITTEN_DOT})"
-_AT = r"(?:@|\s?[\[(]\s?at\s?[\])]\s?|\s(?:at|arroba)\s)"
-_SLASH = r"(?:/|\s(?:slash|garis miring)\s)"
+_DOT: Final = rf"(?:\.|{_WRITTEN_DOT})"
+_AT: Final = r"(?:@|\s?[\[(]\s?at\s?[\])]\s?|\s(?:at|arroba)\s)"
+_SLASH: Final = r"(?:/|\s(?:slash|garis miring)\s)"
 # Atomic groups ("(?>...)"): what follows a label or a local part (a dot, "@", a space or a
 # bracket) can never be one of its characters, so giving characters back cannot lead to a
 # match; without them the engine retries every shorter prefix of every word (twice as slow).
-_LABEL = r"(?>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)"
+_LABEL: Final = r"(?>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)"
 # Top-level domains people actually send in chats: the markets', the link shorteners' and
 # link pages' (bit.ly, linktr.ee, encurt.ar), and the cheap ones scam sites use.
-_TLDS = (
+_TLDS: Final = (
     "com", "net", "org", "info", "biz", "io", "co", "me", "ly", "at", "id", "my", "vn", "th",
     "ph", "sg", "br", "mx", "es", "pt", "link", "site", "online", "shop", "store", "xyz", "app",
     "page", "club", "top", "cc", "to", "gl", "gd", "in", "us", "uk", "ru", "cn", "tk", "ml",
@@ -86,35 +86,35 @@ def prefix_alternation(words: list[str]) -> str:
     return "(?:" + "|".join(branches) + (")?" if "" in words else ")")
 
 
-_TLD = prefix_alternation(list(_TLDS))
-_URL = re.compile(
+_TLD: Final = prefix_alternation(list(_TLDS))
+_URL: Final = re.compile(
     rf"(?:https?://|www\.)[^\s<>\"']{{1,2000}}"
     rf"|(?<![a-z0-9@.\-]){_LABEL}(?:{_DOT}{_LABEL}){{0,5}}{_DOT}{_TLD}(?![a-z0-9\-])"
     rf"(?:{_SLASH}[^\s<>\"']{{0,2000}})?"
 )
-_EMAIL = re.compile(
+_EMAIL: Final = re.compile(
     rf"(?<![a-z0-9._%+\-])(?>[a-z0-9._%+\-]{{1,64}}){_AT}{_LABEL}(?:{_DOT}{_LABEL}){{0,4}}{_DOT}"
     rf"[a-z]{{2,12}}(?![a-z0-9])"
 )
 # "name at gmail", "name@yahoo": a mailbox at a well-known provider needs no domain ending.
-_PROVIDERS = ("gmail", "yahoo", "hotmail", "outlook", "icloud", "ymail", "protonmail")
+_PROVIDERS: Final = ("gmail", "yahoo", "hotmail", "outlook", "icloud", "ymail", "protonmail")
 # With a written "at", the name must look like one ("care.lunaloft", "shop_88"), not a word
 # ("write to me at gmail").
-_PROVIDER_EMAIL = re.compile(
+_PROVIDER_EMAIL: Final = re.compile(
     r"(?<![a-z0-9._%+\-])(?:(?>[a-z0-9._%+\-]{1,64}) ?@ ?"
     r"|(?>[a-z0-9%+\-]*[._0-9][a-z0-9._%+\-]*)(?: at | ?\[at\] ?| ?\(at\) ?))"
     rf"(?:{'|'.join(_PROVIDERS)})(?![a-z0-9.])"
 )
 # "name @ gmail , com": a spaced "@" and a comma for the last dot, before a known domain.
-_SPACED_EMAIL = re.compile(
+_SPACED_EMAIL: Final = re.compile(
     rf"(?<![a-z0-9._%+\-])(?>[a-z0-9._%+\-]{{1,64}}) ?@ ?{_LABEL}(?:{_DOT}{_LABEL}){{0,4}}"
     rf" ?, ?{_TLD}(?![a-z0-9])"
 )
 # Pre-checks that start with a literal or a rare character class, so the regex engine skips
 # through ordinary text in C; the full patterns run only when these hit.
-_DOTTED_TLD = re.compile(rf"\.{_TLD}(?![a-z0-9\-])")
-_WRITTEN = ("[dot]", "(dot)", "{dot}", *(f" {word} " for word in _DOT_WORDS))
-_DEFANGED = re.compile(r"[\[({]\s?\.\s?[\])}]")  # "example[.]com", the way scam links hide
+_DOTTED_TLD: Final = re.compile(rf"\.{_TLD}(?![a-z0-9\-])")
+_WRITTEN: Final = ("[dot]", "(dot)", "{dot}", *(f" {word} " for word in _DOT_WORDS))
+_DEFANGED: Final = re.compile(r"[\[({]\s?\.\s?[\])}]")  # "example[.]com", the way scam links hide
 
 
 def _written_dot(text: str) -> bool:
@@ -126,45 +126,47 @@ def _written_dot(text: str) -> bool:
     return any(w in text for w in _WRITTEN)
 
 
-_DIGITS = re.compile(r"[0-9][0-9 ().\-]{6,22}[0-9]")
+_DIGITS: Final = re.compile(r"[0-9][0-9 ().\-]{6,22}[0-9]")
 # A number with thousands separators ("1,299", "25.000"), else up to nine digits, either with
 # decimals. The first digit is taken out of both branches: a pattern that starts with one
 # character class lets the engine skip to the next digit in C, where a branch of two repeats
 # is tried at every position of the text (three times as slow over a message).
-_NUMBER = re.compile(
+_NUMBER: Final = re.compile(
     r"[0-9](?:[0-9]{0,2}(?:[.,][0-9]{3}){1,4}(?:[.,][0-9]{1,2})?|[0-9]{0,8}(?:[.,][0-9]{1,2})?)"
 )
 # Installers and scripts, and the iOS configuration profiles that install one unseen.
-_EXTENSION = re.compile(
+_EXTENSION: Final = re.compile(
     r"\.(?:apk|xapk|exe|scr|msi|bat|cmd|vbs|jar|ps1|dmg|pkg|ipa|mobileconfig)(?![a-z0-9])"
 )
-_HANDLE = re.compile(r"(?<![a-z0-9._%+\-])@[a-z0-9_][a-z0-9_.]{2,30}")
+_HANDLE: Final = re.compile(r"(?<![a-z0-9._%+\-])@[a-z0-9_][a-z0-9_.]{2,30}")
 # Words that say a digit group is an order, parcel, invoice or ticket reference, right
 # before it (a label, then at most "no.", "id", "is", "#" or ":"), in the served languages.
-_REFERENCE_CUE = re.compile(
+_REFERENCE_CUE: Final = re.compile(
     r"(?:order|orders|pesanan|don hang|ma don|pedido|encomenda|invoice|receipt|resi|awb|"
     r"tracking|waybill|parcel|paket|bill|hoa don|van don|ma van don|factura|nota|fatura|"
     r"rastreio|rastreamento|guia|seguimiento|referencia|reference|ref|ticket|case)"
     r"(?: ?(?:number|num|no|nomor|so|numero|id|code|kode|ma))?\.?"
     r"(?: (?:is|la|adalah|ialah|e|es|ay))? ?[#:=]? ?$"
 )
-_YEAR_RANGE = re.compile(r"(?:19|20)[0-9]{2} ?- ?(?:19|20)[0-9]{2}")
-_PHONE_REGIONS = ("ID", "MY", "VN", "TH", "PH", "SG", "BR", "MX", "ES", "PT", "US", "GB")
+_YEAR_RANGE: Final = re.compile(r"(?:19|20)[0-9]{2} ?- ?(?:19|20)[0-9]{2}")
+_PHONE_REGIONS: Final = ("ID", "MY", "VN", "TH", "PH", "SG", "BR", "MX", "ES", "PT", "US", "GB")
 
-_PREFIX = re.compile(
+_PREFIX: Final = re.compile(
     r"(us\$|r\$|s\$|rm|rp|usd|php|mxn|idr|myr|vnd|brl|sgd|thb|eur|₱|\$|€|£|฿|₫)\s?$"
 )
-_SUFFIX = re.compile(
+_SUFFIX: Final = re.compile(
     r"\s?(₫|đ|d|vnd|dong|baht|บาท|pesos?|reais|real|ringgit|rupiah|usd|mxn|idr|myr|thb|php|brl|"
     r"k|rb|ribu|jt|juta|nghin|ngan|tr|trieu)(?![a-z])"
 )
-_MULTIPLIER_AFTER = re.compile(r"\s?(k|rb|ribu|jt|juta)(?![a-z])")
-_MULTIPLIERS = {"k": 1_000.0, "rb": 1_000.0, "ribu": 1_000.0, "nghin": 1_000.0, "ngan": 1_000.0,
-                "jt": 1_000_000.0, "juta": 1_000_000.0, "tr": 1_000_000.0, "trieu": 1_000_000.0}
+_MULTIPLIER_AFTER: Final = re.compile(r"\s?(k|rb|ribu|jt|juta)(?![a-z])")
+_MULTIPLIERS: Final = {
+    "k": 1_000.0, "rb": 1_000.0, "ribu": 1_000.0, "nghin": 1_000.0, "ngan": 1_000.0,
+    "jt": 1_000_000.0, "juta": 1_000_000.0, "tr": 1_000_000.0, "trieu": 1_000_000.0,
+}
 
 
-_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-.")
-_PATH_STOP = frozenset(" \t\n<>\"'")
+_HOST_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-.")
+_PATH_STOP: Final = frozenset(" \t\n<>\"'")
 
 
 def _may_have_domain(text: str) -> bool:
@@ -207,7 +209,7 @@ def _literal_urls(text: str) -> list[Found]:
 
 # A link with spaces around its dots, "bit . ly/x1", "tinyurl . com / x1": only with a path,
 # since "ok . me too" is just loose typing.
-_SPACED_URL = re.compile(
+_SPACED_URL: Final = re.compile(
     rf"(?<![a-z0-9@.\-]){_LABEL}(?: ?\. ?{_LABEL}){{0,4}} \. ?{_TLD} ?/ ?[^\s<>\"']{{1,2000}}"
 )
 
@@ -225,7 +227,7 @@ def _preferring(preferred: list[Found], others: list[Found]) -> list[Found]:
     return sorted(preferred + kept, key=lambda f: f.start)
 
 
-_TLD_AFTER = re.compile(rf"{_TLD}(?![a-z0-9\-])")
+_TLD_AFTER: Final = re.compile(rf"{_TLD}(?![a-z0-9\-])")
 
 
 def _link_may_end(text: str) -> bool:
@@ -259,12 +261,17 @@ def urls(text: str) -> list[Found]:
 
 
 def emails(text: str) -> list[Found]:
-    written_at = "[at]" in text or "(at)" in text or " at " in text or " arroba " in text
+    # "@" first, then an "at" written out: most messages have neither, and then the
+    # providers' names need not be looked for.
+    at_sign = "@" in text
+    if not at_sign and not ("[at]" in text or "(at)" in text or " at " in text
+                            or " arroba " in text):
+        return []
     provider = any(name in text for name in _PROVIDERS)
-    if "@" not in text and not (written_at and (_may_have_domain(text) or provider)):
+    if not at_sign and not (_may_have_domain(text) or provider):
         return []
     found = _found(_EMAIL, text)
-    if "@" in text and "," in text:
+    if at_sign and "," in text:
         found = _preferring(found, _found(_SPACED_EMAIL, text))
     if provider:
         found = _preferring(found, _found(_PROVIDER_EMAIL, text))
@@ -393,10 +400,10 @@ def _phonenumbers_internals() -> Any:
 
 
 _pnu = _phonenumbers_internals()
-_INVALID_COUNTRY_CODE = phonenumbers.NumberParseException.INVALID_COUNTRY_CODE
-_NOT_STRIPPED = (ValidationResult.TOO_SHORT, ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
-                 ValidationResult.INVALID_LENGTH)
-_POSSIBLE = (ValidationResult.IS_POSSIBLE, ValidationResult.IS_POSSIBLE_LOCAL_ONLY)
+_INVALID_COUNTRY_CODE: Final = phonenumbers.NumberParseException.INVALID_COUNTRY_CODE
+_NOT_STRIPPED: Final = (ValidationResult.TOO_SHORT, ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
+                        ValidationResult.INVALID_LENGTH)
+_POSSIBLE: Final = (ValidationResult.IS_POSSIBLE, ValidationResult.IS_POSSIBLE_LOCAL_ONLY)
 
 
 def phone_numbers(text: str, *, spelled: bool = False) -> list[Found]:
@@ -456,15 +463,16 @@ _DIGIT_WORDS: dict[str, str] = {
     "เจ็ด": "7", "แปด": "8", "เก้า": "9",
 }
 # "double oh", "triple seven": the next digit, two or three times.
-_REPEATS = {"double": 2, "triple": 3, "dobel": 2}
-_LATIN_DIGIT_WORDS = prefix_alternation([*(w for w in _DIGIT_WORDS if w.isascii()), *_REPEATS])
-_THAI_DIGIT_WORDS = "|".join(w for w in _DIGIT_WORDS if not w.isascii())
+_REPEATS: Final = {"double": 2, "triple": 3, "dobel": 2}
+_LATIN_DIGIT_WORDS: Final = prefix_alternation(
+    [*(w for w in _DIGIT_WORDS if w.isascii()), *_REPEATS])
+_THAI_DIGIT_WORDS: Final = "|".join(w for w in _DIGIT_WORDS if not w.isascii())
 # One token: a spelled digit (Latin words whole, Thai words anywhere) or a group of digits.
-_DIGIT_TOKEN = re.compile(
+_DIGIT_TOKEN: Final = re.compile(
     rf"(?<![a-z0-9])(?:{_LATIN_DIGIT_WORDS}|[0-9]{{1,15}})(?![a-z0-9])|{_THAI_DIGIT_WORDS}"
 )
-_TOKEN_GAP = re.compile(r"[ ,.\-]{0,3}")
-DIGIT_WORDS = tuple(_DIGIT_WORDS)
+_TOKEN_GAP: Final = re.compile(r"[ ,.\-]{0,3}")
+DIGIT_WORDS: Final = tuple(_DIGIT_WORDS)
 """The spelled digits, for a caller that can tell cheaply whether a text holds any (the
 compliance matcher finds them with its lexicon terms and calls
 :func:`spelled_phone_numbers` only then)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Final
 
 from mmtkit.plugins.compliance.analysis import Analysis, default_matcher
 from mmtkit.plugins.compliance.check import finding
@@ -22,9 +23,9 @@ from mmtkit.policy import PolicyContext
 __all__ = ["allowed", "app_by_link", "contact_details", "executable_files", "host_of",
            "lookalike_links"]
 
-_SCHEME = re.compile(r"^(?:https?://)?(?:www\.)?")
-_SPACED_DOT = re.compile(r" ?\. ?")
-_HOST_END = re.compile(r"[/\s?#]")
+_SCHEME: Final = re.compile(r"^(?:https?://)?(?:www\.)?")
+_SPACED_DOT: Final = re.compile(r" ?\. ?")
+_HOST_END: Final = re.compile(r"[/\s?#]")
 
 
 def host_of(url: str) -> str:
@@ -40,7 +41,7 @@ def allowed(host: str, domains: list[str]) -> bool:
 
 # -- off_platform_diversion --------------------------------------------------------------------
 
-_DIVERSION = "off_platform_diversion"
+_DIVERSION: Final = "off_platform_diversion"
 
 
 def contact_details(analysis: Analysis, context: PolicyContext) -> list[Finding]:
@@ -62,11 +63,11 @@ def contact_details(analysis: Analysis, context: PolicyContext) -> list[Finding]
 
 # -- brand_impersonation -----------------------------------------------------------------------
 
-_IMPERSONATION = "brand_impersonation"
-_DEFAULT_NAMES = ["tiktok", "bytedance", "douyin"]
-_DEFAULT_DOMAINS = ["tiktok.com", "tiktokshop.com", "tiktokglobalshop.com", "tiktokv.com",
-                    "tiktokcdn.com", "bytedance.com", "douyin.com"]
-_SEPARATORS = re.compile(r"[-_.]")
+_IMPERSONATION: Final = "brand_impersonation"
+_DEFAULT_NAMES: Final = ["tiktok", "bytedance", "douyin"]
+_DEFAULT_DOMAINS: Final = ["tiktok.com", "tiktokshop.com", "tiktokglobalshop.com", "tiktokv.com",
+                           "tiktokcdn.com", "bytedance.com", "douyin.com"]
+_SEPARATORS: Final = re.compile(r"[-_.]")
 
 
 @lru_cache(maxsize=8)
@@ -98,10 +99,10 @@ def lookalike_links(analysis: Analysis, context: PolicyContext) -> list[Finding]
 
 # -- malware -----------------------------------------------------------------------------------
 
-_MALWARE = "malware"
-_SCAM_WARNING = "scam_warning"
-_DEFAULT_STORES = ["play.google.com", "apps.apple.com", "itunes.apple.com",
-                   "appgallery.huawei.com", "galaxystore.samsung.com", "microsoft.com"]
+_MALWARE: Final = "malware"
+_SCAM_WARNING: Final = "scam_warning"
+_DEFAULT_STORES: Final = ["play.google.com", "apps.apple.com", "itunes.apple.com",
+                          "appgallery.huawei.com", "galaxystore.samsung.com", "microsoft.com"]
 
 
 def executable_files(analysis: Analysis, context: PolicyContext) -> list[Finding]:

@@ -33,7 +33,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
@@ -47,18 +47,18 @@ from mmtkit.policy import PolicyContext
 __all__ = ["MODEL_RULE", "FeatureIndex", "ModelError", "TextModel", "Weights",
            "candidate_features", "default_model", "feature_scale", "model_rule"]
 
-MODEL_RULE = "model"
+MODEL_RULE: Final = "model"
 """The rule id suffix of a category's model rule: ``harassment.model``."""
-FORMAT = 1
-_EVIDENCE = 3  # words or pairs marked per finding
-_WORD = re.compile(r"\w+")
-_NON_ASCII_WORD = re.compile(r"[^\W\x00-\x7f]")  # a letter or digit beyond ASCII (Thai, é)
+FORMAT: Final = 1
+_EVIDENCE: Final = 3  # words or pairs marked per finding
+_WORD: Final = re.compile(r"\w+")
+_NON_ASCII_WORD: Final = re.compile(r"[^\W\x00-\x7f]")  # a letter or digit beyond ASCII (Thai, é)
 # ASCII text: every byte that is not a word character becomes a space, then split gives the
 # same words as the pattern, in C without the regex engine (most messages). A bytes table:
 # str.translate looks each distinct character up in a dict again on every call.
-_NOT_WORD = bytes(c if chr(c).isalnum() or chr(c) == "_" else 32 for c in range(128)) + bytes(
-    range(128, 256))
-_MEMO = "model"
+_NOT_WORD: Final = bytes(
+    c if chr(c).isalnum() or chr(c) == "_" else 32 for c in range(128)) + bytes(range(128, 256))
+_MEMO: Final = "model"
 
 
 class ModelError(MmtkitError, ValueError):

@@ -35,7 +35,8 @@ Python function), attrs ``@x.default`` methods, or descriptors that write ``__di
 
 
 C_EXTENSIONS = {"mmtkit.plugins.compliance._matching": "plugins/compliance/_matching.c",
-                "mmtkit.plugins.compliance._scoring": "plugins/compliance/_scoring.c"}
+                "mmtkit.plugins.compliance._scoring": "plugins/compliance/_scoring.c",
+                "mmtkit._slots": "sdk/_slots.c"}
 """The extensions written in C, with their source in the repository (``setup.py`` reads
 this dict). Each is optional: its module falls back to Python when it is not built."""
 

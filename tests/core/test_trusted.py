@@ -1,4 +1,6 @@
-"""``mmtkit.trusted.assemble`` makes the object the class would, without running its checks."""
+"""``mmtkit.trusted.assemble`` makes the object the class would, without running its checks.
+
+``test_slots.py`` holds its C form to its Python form."""
 
 from __future__ import annotations
 

@@ -4,9 +4,10 @@ Every outbound message runs through text normalisation, the lexicon analysis, th
 the entity extractors and the category glue. Compiled to C by mypyc (the same typed source,
 no second implementation), these modules make the default checks about 1.4 times as fast.
 
-Two small extensions are written in C (``mmtkit.native.C_EXTENSIONS``: the lexicon search and
-the message model's feature sums), with their Python forms beside them. The pure-Python
-package is complete on its own: a machine without a C compiler, or a build with
+Four small extensions are written in C (``mmtkit.native.C_EXTENSIONS``: the lexicon search,
+the message model's feature sums, the text folding and the slot filling of trusted objects),
+with their Python forms beside them.
+The pure-Python package is complete on its own: a machine without a C compiler, or a build with
 ``MMTKIT_PURE_PYTHON=1``, installs the same modules uncompiled, with the same answers.
 ``mmtkit.native.compiled_modules()`` tells which build is running.
 
@@ -59,11 +60,12 @@ STAGING = ROOT / "build" / "mypyc-src"
 
 def _stage() -> None:
     """mypyc names a module after its path, so the sources are copied under the package
-    names they install as (``sdk/textnorm.py`` is ``mmtkit/textnorm.py``)."""
+    names they install as (``sdk/textnorm.py`` is ``mmtkit/textnorm.py``), with the stubs of
+    the C extensions (``sdk/_folding.pyi``), which give the compiled modules their types."""
     shutil.rmtree(STAGING, ignore_errors=True)
     for package, folder in PACKAGE_DIRS.items():
         source = ROOT / folder
-        for path in source.rglob("*.py"):
+        for path in [*source.rglob("*.py"), *source.rglob("*.pyi")]:
             relative = path.relative_to(source)
             if folder == "sdk" and relative.parts[0] in {"adapters", "plugins"}:
                 continue

@@ -27,9 +27,13 @@ The steps, in order:
 
 Everything runs in C-level string operations (``str.translate``, compiled regular
 expressions) plus work proportional to the number of *edits*, so a megabyte of text folds in
-milliseconds and no input can make it backtrack. Steps 1 to 3 are also exposed separately as
-:attr:`Normalized.folded` (no leetspeak), for extractors of phone numbers, URLs and e-mail
-addresses, where digits must stay digits; it has the same offsets as :attr:`Normalized.text`.
+milliseconds and no input can make it backtrack. In a build with a C compiler, step 1 and the
+pre-check of step 3 run in :mod:`mmtkit._folding` instead, with the same answers (the Python
+forms here are its reference, and what a build without a compiler runs).
+
+Steps 1 to 3 are also exposed separately as :attr:`Normalized.folded` (no leetspeak), for
+extractors of phone numbers, URLs and e-mail addresses, where digits must stay digits; it has
+the same offsets as :attr:`Normalized.text`.
 """
 
 from __future__ import annotations
@@ -38,11 +42,15 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 from attrs import field, frozen
 
+from mmtkit.native import c_extension
 from mmtkit.trusted import assemble
+
+if TYPE_CHECKING:
+    from mmtkit._folding import Folder
 
 __all__ = ["WORD_CHARS", "Normalized", "accent_form", "accents_agree", "normalize",
            "normalize_term"]
@@ -109,7 +117,11 @@ def _fold_char(char: str) -> str:
 class _FoldTable(dict[int, str]):
     """A ``str.translate`` table filled lazily: a character is folded once, then looked up
     in C. Characters whose folded form is not exactly one character long are remembered,
-    because only they move offsets."""
+    because only they move offsets.
+
+    The table only grows, and a character's value is a function of the character alone
+    (the Unicode database's): the C folder (:data:`_FOLDER`) keeps what it reads here in a
+    cache of its own, which is never invalidated."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -160,8 +172,25 @@ _BYTE_CLASSES: Final = bytes(
     for c in range(256))
 
 
+def _c_folder() -> Folder | None:
+    native: Any = c_extension("mmtkit._folding")
+    if native is None:
+        return None
+    folder: Folder = native.Folder(_TABLE, _BYTE_CLASSES)
+    return folder
+
+
+_FOLDER: Folder | None = _c_folder()
+"""Step 1 and the spaced-out pre-check in C (:mod:`mmtkit._folding`), over :data:`_TABLE` and
+:data:`_BYTE_CLASSES`; None in a build without it, and then (or when a test sets it to None)
+the Python forms below run."""
+
+
 def _maybe_spaced(text: str) -> bool:
     """Whether two one-character words stand in a row (``w h a``, ``0.8.1``)."""
+    folder = _FOLDER
+    if folder is not None:
+        return folder.maybe_spaced(text)
     classes = text.encode("latin-1", "replace").translate(_BYTE_CLASSES)
     return b"SASAS" in classes or b"SASSAS" in classes
 
@@ -299,20 +328,29 @@ class Normalized:
 
 
 def _fold_chars(text: str) -> tuple[str, _Edits | None]:
+    folder = _FOLDER
+    if folder is not None:
+        folded, resized = folder.fold(text)
+        return folded, None if resized is None else _resized_edits(text, resized)
     if text.isascii():
         return text.lower(), None
     folded = text.translate(_TABLE)
     pattern = _resizing_chars()
     if pattern is None or (len(folded) == len(text) and pattern.search(text) is None):
         return folded, None
+    return folded, _resized_edits(text, [match.start() for match in pattern.finditer(text)])
+
+
+def _resized_edits(text: str, starts: list[int]) -> _Edits:
+    """The edits of step 1: each character of ``text`` at ``starts`` (in order) became its
+    folded form, which is not one character long."""
     pieces: list[tuple[int, int, int, int]] = []
     delta = 0
-    for match in pattern.finditer(text):
-        start = match.start()
-        size = len(_TABLE[ord(match.group())])
+    for start in starts:
+        size = len(_TABLE[ord(text[start])])
         pieces.append((start + delta, start + delta + size, start, start + 1))
         delta += size - 1
-    return folded, _Edits.of(tuple(pieces))
+    return _Edits.of(tuple(pieces))
 
 
 def _despace(text: str) -> tuple[str, _Runs | None]:

@@ -82,7 +82,7 @@ _ANY = (st.text(max_size=80)
 _SPACED = st.text(alphabet="a1 .-_*·xéZ?\u0100😊\u0120\u0161\u0e2e\U0001f62e", max_size=40)
 
 
-@settings(max_examples=1500)
+@settings(max_examples=600)
 @given(_ANY)
 def test_c_fold_is_translate_and_finds_the_same_resizing_characters(text: str) -> None:
     assert _folder().fold(text) == _python_fold(text)
@@ -95,7 +95,7 @@ def test_a_new_folder_folds_alike(text: str) -> None:
     assert Folder(_TABLE, _BYTE_CLASSES).fold(text) == _python_fold(text)
 
 
-@settings(max_examples=800)
+@settings(max_examples=400)
 @given(_ANY)
 def test_fold_chars_gives_the_same_text_and_edits(text: str) -> None:
     in_c = textnorm._fold_chars(text)
@@ -107,7 +107,7 @@ def test_fold_chars_gives_the_same_text_and_edits(text: str) -> None:
     assert in_c == in_python
 
 
-@settings(max_examples=1500)
+@settings(max_examples=600)
 @given(_ANY | _SPACED)
 def test_maybe_spaced_is_the_python_pre_check(text: str) -> None:
     assert _folder().maybe_spaced(text) == _python_spaced(text)

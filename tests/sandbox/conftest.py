@@ -64,13 +64,16 @@ def receiver() -> Iterator[Receiver]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            # Recorded before the answer: the sender posts its next webhook once answered, and
+            # that one is served on another thread, which could otherwise record it first
+            # (seen in CI on a loaded machine: a read receipt before the ad referral).
             rec = box[0]
             with rec.arrived:
                 rec.requests.append(Received(self.path, dict(self.headers.items()), body))
                 rec.arrived.notify_all()
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
 
         def log_message(self, format: str, *args: Any) -> None:
             return

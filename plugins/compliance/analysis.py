@@ -403,26 +403,27 @@ class Matcher:
 
     def _analyse(self, text: str) -> Analysis:
         normalized = normalize(text)
+        # Typed in ASCII: no accents to compare, and the short-term rule is decided alone.
+        accept = None if normalized.original.isascii() else _Accents(normalized)
         hits_in_c = self._hits
         if hits_in_c is not None:
-            accept = None if normalized.original.isascii() else _Accents(normalized)
             hits = hits_in_c(normalized.text, accept, _SHORT_ACCENTED, _HITS_KEPT)
         else:
-            hits = self._hits_in_python(normalized)
+            hits = self._hits_in_python(normalized.text, accept)
         spent = hits.get(SPENT_NEGATION)
         if spent is not None:
             _drop_spent_negations(hits, spent)
         return Analysis(normalized, hits)
 
-    def _hits_in_python(self, normalized: Normalized) -> dict[str, list[Range]]:
-        """The ranges of the terms found that stand as whole words where they must, by
-        concept, at most :data:`_HITS_KEPT` each, in match order; an accented term only where
-        the typed words agree with its accents. The C automaton's ``hits`` does the same."""
-        folded = normalized.text
+    def _hits_in_python(self, folded: str, accept: _Accept | None) -> dict[str, list[Range]]:
+        """The ranges of the terms found in ``folded`` that stand as whole words where they
+        must, by concept, at most :data:`_HITS_KEPT` each, in match order; an accented term
+        only where ``accept`` says the typed words agree with its accents (or, with no
+        ``accept``, where it is longer than :data:`_SHORT_ACCENTED`). The C automaton's
+        ``hits`` does the same."""
         size = len(folded)
         hits: dict[str, list[Range]] = {}
         word = WORD_CHARS
-        accents = None if normalized.original.isascii() else _Accents(normalized)
         matches: _Matches = self._search(folded)
         for end_index, payload in matches:  # typed: the compiled loop unboxes each field
             end = end_index + 1
@@ -432,10 +433,10 @@ class Matcher:
                 if (right and after_is_word) or (left and start > 0 and folded[start - 1] in word):
                     continue
                 if accented is not None:
-                    if accents is None:
+                    if accept is None:
                         if length <= _SHORT_ACCENTED:
                             continue  # typed in ASCII: see _Accents
-                    elif not accents(start, end, accented):
+                    elif not accept(start, end, accented):
                         continue
                 found = hits.get(concept)
                 if found is None:

@@ -1,9 +1,10 @@
-"""Shared fixtures: fake installed distributions for plugin-discovery tests, and the files the
-distribution ships."""
+"""Shared fixtures: fake installed distributions for plugin-discovery tests, the files the
+distribution ships, and the messages of the repository's blind sets."""
 
 from __future__ import annotations
 
 import importlib
+import json
 import shutil
 import subprocess
 import sys
@@ -106,3 +107,16 @@ def package_files() -> dict[str, Path]:
             if path.suffix in {".py", ".pyi", ".typed"} or path.parent.name in {"lexicons", "data"}:
                 files[f"{target}/{relative.as_posix()}"] = path
     return files
+
+
+@pytest.fixture(scope="session")
+def blind_messages() -> list[str]:
+    """The text of every message of the blind sets (read, never shown): what the C
+    extensions are compared with their Python forms on (sets of this repository, so the
+    comparison needs nothing beside it)."""
+    paths = sorted((ROOT / "tests/compliance/blind").glob("set_*.jsonl"))
+    texts = [json.loads(line)["text"]
+             for path in paths for line in path.read_text(encoding="utf-8").splitlines()
+             if line.strip()]
+    assert len(texts) > 8000
+    return texts

@@ -4,7 +4,6 @@ message, folded."""
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -27,21 +26,8 @@ collect_ignore = (["test_matching.py", "test_scoring.py"]
 
 
 @pytest.fixture(scope="session")
-def blind_messages() -> list[str]:
-    """The text of every message of the blind sets: what the C extensions are compared with
-    their Python forms on (sets of this repository, so the comparison needs nothing beside
-    it)."""
-    paths = sorted((Path(__file__).parent / "blind").glob("set_*.jsonl"))
-    texts = [json.loads(line)["text"]
-             for path in paths for line in path.read_text(encoding="utf-8").splitlines()
-             if line.strip()]
-    assert len(texts) > 8000
-    return texts
-
-
-@pytest.fixture(scope="session")
 def folded_messages(blind_messages: list[str]) -> list[str]:
-    """The blind-set messages folded as the checks read them."""
+    """The blind-set messages (``tests/conftest.py``) folded as the checks read them."""
     return [normalize(text).text for text in blind_messages]
 
 

@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import gc
 import itertools
-import json
 import sys
 import threading
 import time
 import unicodedata
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -28,8 +26,6 @@ from hypothesis import strategies as st
 from mmtkit import textnorm
 from mmtkit._folding import Folder
 from mmtkit.textnorm import _BYTE_CLASSES, _TABLE, normalize
-
-BLIND = Path(__file__).resolve().parents[1] / "compliance" / "blind"
 
 
 def _folder() -> Folder:
@@ -202,13 +198,6 @@ def test_a_megabyte_is_folded_and_checked_without_a_limit() -> None:
     assert _folder().maybe_spaced(text.replace(" ", "")) is False
 
 
-def _blind_messages() -> list[str]:
-    """The text of every message of the blind sets (read, never shown)."""
-    paths = sorted(BLIND.glob("set_*.jsonl"))
-    return [json.loads(line)["text"] for path in paths
-            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def _normalized(texts: list[str]) -> list[tuple[object, ...]]:
     rows: list[tuple[object, ...]] = []
     for text in texts:
@@ -221,11 +210,11 @@ def _normalized(texts: list[str]) -> list[tuple[object, ...]]:
     return rows
 
 
-def test_normalize_is_unchanged_on_every_blind_set_message(monkeypatch: pytest.MonkeyPatch
-                                                           ) -> None:
+def test_normalize_is_unchanged_on_every_blind_set_message(monkeypatch: pytest.MonkeyPatch,
+                                                           blind_messages: list[str]) -> None:
     """The text, its folded form and where its pieces came from, for each message as written
     and decomposed (NFD: every accent a combining mark, which folds to nothing)."""
-    messages = _blind_messages()
+    messages = blind_messages
     assert len(messages) > 8000
     texts = messages + [unicodedata.normalize("NFD", text) for text in messages]
     in_c = _normalized(texts)

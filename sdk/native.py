@@ -22,6 +22,7 @@ from types import ModuleType
 __all__ = ["COMPILED", "C_EXTENSIONS", "c_extension", "compiled_modules"]
 
 COMPILED = (
+    "mmtkit.dispatch",
     "mmtkit.textnorm",
     "mmtkit.trusted",
     "mmtkit.plugins.compliance.analysis",

@@ -27,6 +27,7 @@ import pluggy
 from attrs import evolve, frozen
 
 from mmtkit import hookspecs
+from mmtkit.dispatch import OnFailure, call_each
 from mmtkit.errors import AdapterNotFound, MmtkitError, PluginError
 from mmtkit.messages import Channel
 
@@ -254,38 +255,29 @@ class Hooks:
 
     def __init__(self, manager: PluginManager) -> None:
         self._manager = manager
+        self._handlers: dict[tuple[str, bool], OnFailure] = {}
+        self._outbound_failure = self._on_failure("mmt_check_outbound", fail_closed=True)
+
+    def _on_failure(self, hook: str, *, fail_closed: bool) -> OnFailure:
+        """What happens when an implementation of ``hook`` raises, made once per hook."""
+        handler = self._handlers.get((hook, fail_closed))
+        if handler is None:
+            manager = self._manager
+            if fail_closed:
+                def handler(plugin: str, exc: Exception) -> None:
+                    raise PluginError(plugin, hook, exc) from exc
+            else:
+                def handler(plugin: str, exc: Exception) -> None:
+                    manager.record_call_failure(plugin, hook, exc)
+            self._handlers[(hook, fail_closed)] = handler
+        return handler
 
     def _call(self, hook: str, kwargs: dict[str, Any], *, fail_closed: bool,
               flatten: bool = False) -> list[Any]:
         """Each implementation's result that is not ``None``; with ``flatten``, the items of
-        each result instead (the checks' lists of violations, gathered without a second
-        pass)."""
-        results: list[Any] = []
-        # Most implementations of a hook take the same arguments in the same order (eleven
-        # compliance checks run on every message sent): the tuple is built again only when
-        # the order changes, which costs less than looking each order up.
-        names: tuple[str, ...] | None = None
-        args: tuple[Any, ...] = ()
-        for plugin, function, argnames in self._manager.implementations(hook):
-            if argnames != names:
-                names = argnames
-                args = tuple([kwargs[name] for name in argnames])
-            try:
-                result = function(*args)
-            except Exception as exc:
-                if fail_closed:
-                    raise PluginError(plugin, hook, exc) from exc
-                self._manager.record_call_failure(plugin, hook, exc)
-                continue
-            if result is not None:
-                if flatten:
-                    results.extend(result)
-                else:
-                    results.append(result)
-        return results
-
-    def _flatten(self, hook: str, kwargs: dict[str, Any], *, fail_closed: bool) -> list[Any]:
-        return self._call(hook, kwargs, fail_closed=fail_closed, flatten=True)
+        each result instead (:func:`mmtkit.dispatch.call_each`)."""
+        return call_each(self._manager.implementations(hook), kwargs,
+                         self._on_failure(hook, fail_closed=fail_closed), flatten)
 
     def register_adapters(self) -> dict[Channel, AdapterFactory]:
         found: dict[Channel, AdapterFactory] = {}
@@ -304,23 +296,19 @@ class Hooks:
         return found
 
     def check_outbound(self, content: Content, context: PolicyContext) -> list[Violation]:
-        return self._flatten(
-            "mmt_check_outbound", {"content": content, "context": context}, fail_closed=True
-        )
+        # What _call does, without its two frames: this runs for every message sent.
+        return call_each(self._manager.implementations("mmt_check_outbound"),
+                         {"content": content, "context": context}, self._outbound_failure, True)
 
     def check_inbound(self, event: InboundEvent, context: PolicyContext) -> list[Violation]:
-        return self._flatten(
-            "mmt_check_inbound", {"event": event, "context": context}, fail_closed=False
-        )
+        return self._call("mmt_check_inbound", {"event": event, "context": context},
+                          fail_closed=False, flatten=True)
 
     def extract_signals(
         self, event: InboundEvent | Content, conversation: Conversation | None
     ) -> list[Signal]:
-        return self._flatten(
-            "mmt_extract_signals",
-            {"event": event, "conversation": conversation},
-            fail_closed=False,
-        )
+        return self._call("mmt_extract_signals", {"event": event, "conversation": conversation},
+                          fail_closed=False, flatten=True)
 
     def on_inbound(
         self, event: InboundEvent, conversation: Conversation, actions: InboundActions

@@ -152,14 +152,17 @@ class Decision:
         found = tuple(violations)
         if not found and cls is Decision:
             return _ALLOWED  # most messages: one shared, immutable decision
-        # Identity tests: an enum member's hash is a Python-level call.
+        # One plain loop with identity tests: an enum member's hash is a Python-level call,
+        # and a generator per severity cost more than the rest of the decision.
         block, warn = Severity.BLOCK, Severity.WARN
-        if not found:
-            action = Action.ALLOW
-        elif any(v.severity is block for v in found):
-            action = Action.BLOCK
-        else:
-            action = Action.WARN if any(v.severity is warn for v in found) else Action.ALLOW
+        action = Action.ALLOW
+        for violation in found:
+            severity = violation.severity
+            if severity is block:
+                action = Action.BLOCK
+                break
+            if severity is warn:
+                action = Action.WARN
         if cls is not Decision:
             return cls(action, found)
         # An Action member and a tuple: the converters would return them as they are.

@@ -15,7 +15,7 @@ from mmtkit.errors import PluginError
 from mmtkit.hookspecs import hookimpl
 from mmtkit.messages import Channel, MessageReceived, Text
 from mmtkit.plugin_manager import PluginLoadWarning, PluginManager
-from mmtkit.policy import PolicyContext, Severity, Violation
+from mmtkit.policy import PolicyContext, PolicyEngine, Severity, Violation
 
 MakeDistribution = Callable[..., Path]
 CTX = PolicyContext(channel="tiktok")
@@ -163,8 +163,12 @@ def test_outbound_checks_fail_closed_and_name_the_plugin() -> None:
 
     manager = PluginManager(env={})
     manager.register(Crashing(), name="crashing")
-    with pytest.raises(PluginError, match=r"'crashing' failed in hook mmt_check_outbound"):
+    failed = r"'crashing' failed in hook mmt_check_outbound"
+    with pytest.raises(PluginError, match=failed) as raised:
         manager.hooks.check_outbound(Text("hi"), CTX)
+    assert isinstance(raised.value.__cause__, KeyError)
+    with pytest.raises(PluginError, match=failed):
+        PolicyEngine(manager.hooks).check_outbound(Text("hi"), CTX)
 
 
 def test_other_hooks_skip_a_crashing_plugin_and_go_on(caplog: pytest.LogCaptureFixture) -> None:

@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mmtkit.hookspecs import hookimpl
 from mmtkit.messages import Channel, Text
@@ -56,6 +58,23 @@ def test_decision_is_the_worst_severity() -> None:
     decision = engine().check_outbound(Text("hi"), PolicyContext(channel="tiktok"))
     assert decision.blocked
     assert decision.categories == {"off_platform_diversion", "unsolicited_marketing"}
+
+
+@given(st.lists(st.sampled_from(["info", "warn", "block"]), max_size=6))
+def test_the_action_is_the_worst_severity_in_any_order(severities: list[str]) -> None:
+    found = [v(f"r.n{i}", "x", s) for i, s in enumerate(severities)]
+    expected = (Action.BLOCK if "block" in severities else
+                Action.WARN if "warn" in severities else Action.ALLOW)
+    decision = Decision.from_violations(iter(found))
+    assert decision.action is expected
+    assert decision.violations == tuple(found)
+
+    class Audited(Decision):
+        pass
+
+    subclassed = Audited.from_violations(found)
+    assert type(subclassed) is Audited
+    assert (subclassed.action, subclassed.violations) == (expected, tuple(found))
 
 
 def test_rules_can_be_disabled_by_id_or_category() -> None:

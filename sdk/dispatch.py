@@ -30,15 +30,18 @@ def call_each(implementations: Sequence[Implementation], kwargs: dict[str, Any],
 
     Each implementation receives the arguments it names, positionally. Most implementations
     of a hook name the same arguments in the same order (eleven compliance checks), so the
-    argument tuple is built again only when the names change.
+    argument tuple is built again only when the names change (:meth:`PluginManager.
+    implementations <mmtkit.plugin_manager.PluginManager.implementations>` hands out one
+    tuple for equal names, so that is mostly an identity test).
     """
     results: list[Any] = []
     names: tuple[str, ...] | None = None
     args: tuple[Any, ...] = ()
     for plugin, function, argnames in implementations:
-        if argnames != names:
+        if argnames is not names:
+            if argnames != names:
+                args = tuple([kwargs[name] for name in argnames])
             names = argnames
-            args = tuple([kwargs[name] for name in argnames])
         try:
             result = function(*args)
         except Exception as exc:  # noqa: BLE001 - the caller decides: raise or go on

@@ -223,8 +223,12 @@ class PluginManager:
         cached = self._implementations.get(hook)
         if cached is None:
             caller = getattr(self._pm.hook, hook)
+            # Equal argument names share one tuple: the caller then tells "same arguments as
+            # the previous implementation" by identity (mmtkit.dispatch.call_each).
+            shared: dict[tuple[str, ...], tuple[str, ...]] = {}
             cached = [
-                (impl.plugin_name, impl.function, tuple(impl.argnames))
+                (impl.plugin_name, impl.function,
+                 shared.setdefault(tuple(impl.argnames), tuple(impl.argnames)))
                 for impl in reversed(caller.get_hookimpls())
             ]
             self._implementations[hook] = cached

@@ -94,10 +94,10 @@ _THAI: Final = re.compile("[\u0e00-\u0e7f]")
 
 def clause_end_positions(text: str) -> list[int]:
     """Where the clauses of ``text`` end, before numbers are told apart from clauses."""
-    ends = [m.end() for m in _CLAUSE_END.finditer(text)]
+    ends = [m.end() for m in entities.matches(_CLAUSE_END, text)]
     if not text.isascii() and _THAI.search(text) is not None:
         # A space between Thai letters is never part of another boundary: merging is exact.
-        ends = sorted(ends + [m.end() for m in _THAI_SPACE.finditer(text)])
+        ends = sorted(ends + [m.end() for m in entities.matches(_THAI_SPACE, text)])
     return ends
 
 
@@ -168,7 +168,7 @@ class Analysis:
     @property
     def sentence_ends(self) -> list[int]:
         if self._sentence_ends is None:
-            self._sentence_ends = [m.end() for m in _SENTENCE_END.finditer(self.text)]
+            self._sentence_ends = [m.end() for m in entities.matches(_SENTENCE_END, self.text)]
         return self._sentence_ends
 
     @property

@@ -18,8 +18,8 @@ from attrs import frozen
 from phonenumbers import PhoneMetadata, ValidationResult
 
 __all__ = ["DIGIT_WORDS", "WRITTEN_DOT", "Found", "Money", "emails", "executable_files", "handles",
-           "has_digit", "money", "phone_numbers", "prefix_alternation", "spelled_phone_numbers",
-           "urls"]
+           "has_digit", "matches", "money", "phone_numbers", "prefix_alternation",
+           "spelled_phone_numbers", "urls"]
 
 
 @frozen
@@ -181,7 +181,7 @@ def _literal_urls(text: str) -> list[Found]:
     if "." not in text:
         return found
     end_of_last = -1
-    for m in _DOTTED_TLD.finditer(text):
+    for m in matches(_DOTTED_TLD, text):
         if m.start() < end_of_last:
             continue
         start = m.start()
@@ -214,8 +214,27 @@ _SPACED_URL: Final = re.compile(
 )
 
 
+def matches(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """``list(pattern.finditer(text))``, found by repeated searches.
+
+    CPython's ``finditer`` makes a scanner and looks its ``search`` method up by name on
+    every call, which costs twice what one search of a message does; the checks' patterns
+    mostly find nothing, so one search usually answers. After an empty match the rest is
+    ``finditer``'s own (it has rules of its own for what may follow an empty match)."""
+    found: list[re.Match[str]] = []
+    match = pattern.search(text)
+    while match is not None:
+        end = match.end()
+        if end == match.start():
+            found.extend(pattern.finditer(text, end))
+            break
+        found.append(match)
+        match = pattern.search(text, end)
+    return found
+
+
 def _found(pattern: re.Pattern[str], text: str) -> list[Found]:
-    return [Found(m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
+    return [Found(m.start(), m.end(), m.group()) for m in matches(pattern, text)]
 
 
 def _preferring(preferred: list[Found], others: list[Found]) -> list[Found]:
@@ -422,7 +441,7 @@ def _digit_phone_numbers(text: str) -> list[Found]:
     found: list[Found] = []
     if not has_digit(text):
         return found
-    for m in _DIGITS.finditer(text):
+    for m in matches(_DIGITS, text):
         start, end = m.start(), m.end()
         if start > 0 and text[start - 1] == "+":
             start -= 1
@@ -501,7 +520,7 @@ def spelled_phone_numbers(text: str) -> list[Found]:
                 start, end = run[0].start(), run[-1].end()
                 found.append(Found(start, end, text[start:end]))
 
-    for match in _DIGIT_TOKEN.finditer(text):
+    for match in matches(_DIGIT_TOKEN, text):
         if run:
             gap = _TOKEN_GAP.fullmatch(text, run[-1].end(), match.start())
             if gap is None:
@@ -532,7 +551,7 @@ def money(text: str) -> list[Money]:
     found: list[Money] = []
     if not has_digit(text):
         return found
-    for m in _NUMBER.finditer(text):
+    for m in matches(_NUMBER, text):
         start, end = m.start(), m.end()
         if start > 0 and text[start - 1] in ".,":
             continue
@@ -567,7 +586,7 @@ def executable_files(text: str) -> list[Found]:
     found: list[Found] = []
     if "." not in text:  # a substring search in C spares the regex most messages
         return found
-    for m in _EXTENSION.finditer(text):
+    for m in matches(_EXTENSION, text):
         start = m.start()
         while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-.") and (
             m.start() - start < 80

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 import pytest
 from hypothesis import given, settings
@@ -222,3 +224,15 @@ def test_texts_without_spelled_digits_keep_their_phone_numbers(words: list[str])
     text = " ".join(words)
     analysis = default_matcher()._analyse(text)
     assert analysis.phones == entities.phone_numbers(analysis.normalized.folded)
+
+
+_PATTERNS = [r"a+", r"ab|b", r"\.(?:com|co)(?![a-z])", r"(?<=a)b", r"a*", r"\b", r"(?=b)",
+             r"b?", r"^a|a$", r"(?m)^a", r"a|(?=c)", r"[0-9][0-9 .\-]{2,5}[0-9]"]
+
+
+@given(st.sampled_from(_PATTERNS), st.text("abc.0 1-om\n", max_size=40))
+def test_matches_are_those_finditer_gives(pattern: str, text: str) -> None:
+    """Empty matches included: after the first, the rest is finditer's own."""
+    compiled = re.compile(pattern)
+    expected = [(m.span(), m.group()) for m in compiled.finditer(text)]
+    assert [(m.span(), m.group()) for m in entities.matches(compiled, text)] == expected

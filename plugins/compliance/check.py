@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Final
 
-from mmtkit.messages import Content, Image, InboundEvent, MessageReceived, Text
+from mmtkit.messages import Channel, Content, Image, InboundEvent, MessageReceived, Text
 from mmtkit.plugins.compliance.analysis import Analysis, Range, default_matcher
 from mmtkit.plugins.compliance.lexicon import RuleSpec
 from mmtkit.plugins.compliance.rules import Finding, new_finding, silenced
@@ -83,10 +83,12 @@ class CategoryCheck:
         found = _lexicon_findings(analysis, context, inbound).get(self.category, [])
         if inbound:
             return found
-        return found + self._python_findings(analysis, context)
+        return found + self._python_findings(analysis, context, context.channel)
 
-    def _python_findings(self, analysis: Analysis, context: PolicyContext) -> list[Finding]:
-        channel = context.channel  # a StrEnum: compares and hashes as its wire name
+    def _python_findings(self, analysis: Analysis, context: PolicyContext, channel: Channel
+                         ) -> list[Finding]:
+        """``channel`` is ``context.channel``, read once by the caller for every category (a
+        StrEnum: compares and hashes as its wire name)."""
         hits = analysis.hits
         kept: list[Finding] = []
         for python_rule in self._python_rules:
@@ -121,10 +123,9 @@ class CategoryCheck:
         )
 
     def outbound(self, content: Content, context: PolicyContext) -> list[Violation]:
-        global _last
         # The engine calls every category with the same two objects in a row: after the
         # first, the others find the whole run here by identity (no hashing of the text).
-        last = _last
+        last = _LATEST.run
         if last[0] is content and last[1] is context:
             mine = last[2].get(self.category)
             return list(mine) if mine else []
@@ -132,7 +133,7 @@ class CategoryCheck:
         if not text or len(text) > MAX_CHECKED_CHARS:
             return self.violations(text, context)
         run = _run_on(text, context, inbound=False)
-        _last = (content, context, run)
+        _LATEST.run = (content, context, run)
         mine = run.get(self.category)
         return list(mine) if mine else []
 
@@ -146,10 +147,20 @@ _SUBSUMED: Final = "unsolicited_marketing"
 """The category reported only when no other category is."""
 _OUTBOUND: Final = "run:outbound"
 _INBOUND: Final = "run:inbound"
-_last: tuple[object, object, dict[str, tuple[Violation, ...]]] = (None, None, {})
-"""The latest outbound run and the content and context it was for. Content and context are
-immutable, and holding them keeps their identities from being reused; another thread at
-worst replaces it and causes one more look-up through the analysis cache."""
+
+
+class _Latest:
+    """The latest outbound run and the content and context it was for. Content and context are
+    immutable, and holding them keeps their identities from being reused. The three are one
+    tuple, replaced whole: another thread at worst replaces it and causes one more look-up
+    through the analysis cache, never a run paired with another message. (An attribute of
+    a compiled object, where a module global is a dictionary look-up per category.)"""
+
+    def __init__(self) -> None:
+        self.run: tuple[object, object, dict[str, tuple[Violation, ...]]] = (None, None, {})
+
+
+_LATEST: Final = _Latest()
 
 
 def _run_on(text: str, context: PolicyContext, inbound: bool
@@ -183,9 +194,10 @@ def _run(analysis: Analysis, context: PolicyContext, inbound: bool
     judge what the business sends, so they run outbound only."""
     by_category = _lexicon_findings(analysis, context, inbound)
     if not inbound:
+        channel = context.channel
         for check in _CHECKS.values():
             if check._python_rules:
-                extra = check._python_findings(analysis, context)
+                extra = check._python_findings(analysis, context, channel)
                 if extra:
                     by_category[check.category] = by_category.get(check.category, []) + extra
     if len(by_category) > 1 and _SUBSUMED in by_category and any(

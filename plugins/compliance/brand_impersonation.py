@@ -21,5 +21,5 @@ CHECK = CategoryCheck(CATEGORY, [link_rules.lookalike_links])
 
 
 @hookimpl
-def mmt_check_outbound(content: Content, context: PolicyContext) -> list[Violation]:
+def mmt_check_outbound(content: Content, context: PolicyContext) -> tuple[Violation, ...]:
     return CHECK.outbound(content, context)

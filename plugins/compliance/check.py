@@ -92,7 +92,10 @@ class CategoryCheck:
         hits = analysis.hits
         kept: list[Finding] = []
         for python_rule in self._python_rules:
-            for finding in python_rule(analysis, context):
+            found = python_rule(analysis, context)
+            if not found:
+                continue  # most rules on most messages: an empty list, not worth an iterator
+            for finding in found:
                 channels = finding.rule.channels
                 if (channels is None or channel in channels) and not silenced(finding.rule, hits):
                     kept.append(finding)
@@ -122,20 +125,20 @@ class CategoryCheck:
             plugin=self.plugin,
         )
 
-    def outbound(self, content: Content, context: PolicyContext) -> list[Violation]:
+    def outbound(self, content: Content, context: PolicyContext) -> tuple[Violation, ...]:
+        """This category's violations: the run's own tuple (immutable, so shared with the
+        run kept for the other categories), empty for most categories on most messages."""
         # The engine calls every category with the same two objects in a row: after the
         # first, the others find the whole run here by identity (no hashing of the text).
         last = _LATEST.run
         if last[0] is content and last[1] is context:
-            mine = last[2].get(self.category)
-            return list(mine) if mine else []
+            return last[2].get(self.category, ())
         text = content.body if type(content) is Text else text_of(content)
         if not text or len(text) > MAX_CHECKED_CHARS:
-            return self.violations(text, context)
+            return tuple(self.violations(text, context))
         run = _run_on(text, context, inbound=False)
         _LATEST.run = (content, context, run)
-        mine = run.get(self.category)
-        return list(mine) if mine else []
+        return run.get(self.category, ())
 
     def inbound(self, event: InboundEvent, context: PolicyContext) -> list[Violation]:
         """Customer behaviour a seller may report (Shop guidelines 5.3); the engine never

@@ -17,5 +17,5 @@ __all__ = ["CATEGORY", "CHECK", "mmt_check_outbound"]
 
 
 @hookimpl
-def mmt_check_outbound(content: Content, context: PolicyContext) -> list[Violation]:
+def mmt_check_outbound(content: Content, context: PolicyContext) -> tuple[Violation, ...]:
     return CHECK.outbound(content, context)

@@ -19,7 +19,7 @@ CHECK = CategoryCheck(CATEGORY, [model_rule(CATEGORY)])
 
 
 @hookimpl
-def mmt_check_outbound(content: Content, context: PolicyContext) -> list[Violation]:
+def mmt_check_outbound(content: Content, context: PolicyContext) -> tuple[Violation, ...]:
     return CHECK.outbound(content, context)
 
 

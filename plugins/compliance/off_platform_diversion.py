@@ -26,5 +26,5 @@ CHECK = CategoryCheck(CATEGORY, [link_rules.contact_details])
 
 
 @hookimpl
-def mmt_check_outbound(content: Content, context: PolicyContext) -> list[Violation]:
+def mmt_check_outbound(content: Content, context: PolicyContext) -> tuple[Violation, ...]:
     return CHECK.outbound(content, context)

@@ -18,5 +18,5 @@ CHECK = CategoryCheck(CATEGORY)
 
 
 @hookimpl
-def mmt_check_outbound(content: Content, context: PolicyContext) -> list[Violation]:
+def mmt_check_outbound(content: Content, context: PolicyContext) -> tuple[Violation, ...]:
     return CHECK.outbound(content, context)

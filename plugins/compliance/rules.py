@@ -131,12 +131,18 @@ class RuleIndex:
         if cached is not None:
             return cached  # type: ignore[no-any-return]
         hits = analysis.hits
-        candidates = [
-            entry
-            for concept in hits
-            for entry in self._by_trigger.get(concept, ())
-            if all(other in hits for other in entry[2])
-        ]
+        by_trigger = self._by_trigger
+        candidates: list[tuple[int, RuleSpec, tuple[str, ...]]] = []
+        for concept in hits:
+            entries = by_trigger.get(concept)
+            if entries is None:
+                continue
+            for entry in entries:
+                for other in entry[2]:
+                    if other not in hits:
+                        break
+                else:
+                    candidates.append(entry)
         by_category: dict[str, list[Finding]] = {}
         for _, rule, _ in sorted(candidates, key=lambda e: e[0]):
             finding = evaluate(rule, analysis)

@@ -51,7 +51,7 @@ CHECK = CategoryCheck(CATEGORY, [_repeated])
 
 
 @hookimpl
-def mmt_check_outbound(content: Content, context: PolicyContext) -> list[Violation]:
+def mmt_check_outbound(content: Content, context: PolicyContext) -> tuple[Violation, ...]:
     return CHECK.outbound(content, context)
 
 

@@ -45,7 +45,7 @@ from mmtkit.plugins.compliance.analysis import (
     Range,
     default_matcher,
 )
-from mmtkit.plugins.compliance.check import CategoryCheck
+from mmtkit.plugins.compliance.check import CategoryCheck, setting
 from mmtkit.plugins.compliance.entities import Money, prefix_alternation
 from mmtkit.plugins.compliance.rules import Finding
 from mmtkit.policy import AdCreative, PolicyContext
@@ -131,7 +131,7 @@ def _within(a: Range, b: Range, reach: int) -> bool:
 
 def _tolerance() -> float:
     """How far an amount may be from the ad's price and still be it (``price_tolerance``)."""
-    return float(default_matcher().lexicon.setting(CATEGORY, "price_tolerance", 0.01))
+    return float(setting(CATEGORY, "price_tolerance", 0.01))
 
 
 def _unnegated(analysis: Analysis, concepts: tuple[str, ...]) -> list[Range]:

@@ -14,8 +14,8 @@ import re
 from functools import lru_cache
 from typing import Final
 
-from mmtkit.plugins.compliance.analysis import Analysis, default_matcher
-from mmtkit.plugins.compliance.check import finding
+from mmtkit.plugins.compliance.analysis import Analysis
+from mmtkit.plugins.compliance.check import finding, setting
 from mmtkit.plugins.compliance.entities import WRITTEN_DOT
 from mmtkit.plugins.compliance.rules import Finding
 from mmtkit.policy import PolicyContext
@@ -42,17 +42,17 @@ def allowed(host: str, domains: list[str]) -> bool:
 # -- off_platform_diversion --------------------------------------------------------------------
 
 _DIVERSION: Final = "off_platform_diversion"
+_DEFAULT_CHANNELS: Final = ["tiktok", "tiktok_shop"]
 
 
 def contact_details(analysis: Analysis, context: PolicyContext) -> list[Finding]:
     """Third-party links (hosts outside ``allowed_domains``), e-mail addresses, phone numbers,
     and handles next to a messaging app's name; only on the channels in ``channels``: on
     WhatsApp or Messenger the business's own number *is* the conversation."""
-    lexicon = default_matcher().lexicon
-    channels = lexicon.setting(_DIVERSION, "channels", ["tiktok", "tiktok_shop"])
+    channels = setting(_DIVERSION, "channels", _DEFAULT_CHANNELS)
     if context.channel not in channels:  # a StrEnum equals its wire name (no ``.value``)
         return []
-    domains = lexicon.setting(_DIVERSION, "allowed_domains", [])
+    domains = setting(_DIVERSION, "allowed_domains", [])
     ranges = [(u.start, u.end) for u in analysis.urls if not allowed(host_of(u.value), domains)]
     ranges += [(e.start, e.end) for e in analysis.emails]
     ranges += [(p.start, p.end) for p in analysis.phones]
@@ -82,12 +82,11 @@ def lookalike_links(analysis: Analysis, context: PolicyContext) -> list[Finding]
     # extracted them; the name search scans the whole text, at every "t", "b" and "d".
     if not analysis.urls:
         return []
-    lexicon = default_matcher().lexicon
-    names = lexicon.setting(_IMPERSONATION, "platform_names", _DEFAULT_NAMES)
+    names = setting(_IMPERSONATION, "platform_names", _DEFAULT_NAMES)
     # A link is only looked into when a name occurs at all, even split ("tik-tok").
     if _names_pattern(tuple(names)).search(analysis.normalized.folded) is None:
         return []
-    domains = lexicon.setting(_IMPERSONATION, "platform_domains", _DEFAULT_DOMAINS)
+    domains = setting(_IMPERSONATION, "platform_domains", _DEFAULT_DOMAINS)
     ranges = []
     for url in analysis.urls:
         host = host_of(url.value)
@@ -121,7 +120,7 @@ def app_by_link(analysis: Analysis, context: PolicyContext) -> list[Finding]:
     hits = analysis.hits
     if "install" not in hits or "app" not in hits or not analysis.urls:
         return []
-    stores = default_matcher().lexicon.setting(_MALWARE, "official_stores", _DEFAULT_STORES)
+    stores = setting(_MALWARE, "official_stores", _DEFAULT_STORES)
     links = [u for u in analysis.urls if not allowed(host_of(u.value), stores)]
     installs = [h for h in hits["install"] if not analysis.negated(h)]
     if links and installs:

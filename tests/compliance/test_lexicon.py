@@ -163,3 +163,46 @@ def test_a_python_rule_keeps_quiet_where_its_unless_concepts_occur(
     context = PolicyContext(channel=Channel.TIKTOK_SHOP)
     assert [f.rule for f in demo.findings("Open the file I sent you", context)] == [spec]
     assert demo.findings("Scammers send files like this one; never open them", context) == []
+
+
+def test_settings_and_rules_follow_the_lexicon_in_use(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Python rules read settings and rules from a view made once per lexicon: a new
+    lexicon (another MMTKIT_LEXICON_PATH) is seen at once, and the old one again after."""
+    from mmtkit.plugins.compliance import link_rules
+    from mmtkit.plugins.compliance.analysis import default_matcher
+
+    (tmp_path / "mine.toml").write_text("""
+category = "off_platform_diversion"
+
+[settings]
+allowed_domains = ["mybrand.com"]
+channels = ["tiktok", "whatsapp"]
+""", encoding="utf-8")
+    text = "Shop on mybrand.com/shop or shop2.net/x"
+
+    def linked(channel: Channel) -> list[str]:
+        analysis = default_matcher().analyse(text)
+        found = link_rules.contact_details(analysis, PolicyContext(channel=channel))
+        return [analysis.text[a:b] for f in found for a, b in f.ranges]
+
+    assert check.setting("off_platform_diversion", "allowed_domains", None) != ["mybrand.com"]
+    before = linked(Channel.TIKTOK)
+    assert "mybrand.com/shop" in before
+    assert linked(Channel.WHATSAPP) == []
+    monkeypatch.setenv("MMTKIT_LEXICON_PATH", str(tmp_path))
+    default_matcher.cache_clear()
+    try:
+        assert check.setting("off_platform_diversion", "allowed_domains", None) == [
+            "mybrand.com"]
+        assert check.setting("off_platform_diversion", "no such key", 42) == 42
+        assert linked(Channel.TIKTOK) == ["shop2.net/x"]
+        assert linked(Channel.WHATSAPP) == ["shop2.net/x"]
+        assert check.finding("off_platform_diversion.contact_details", []).rule is (
+            default_matcher().lexicon.rule("off_platform_diversion.contact_details"))
+        with pytest.raises(LexiconError, match=r"no rule 'off_platform_diversion\.nope'"):
+            check.finding("off_platform_diversion.nope", [])
+    finally:
+        monkeypatch.delenv("MMTKIT_LEXICON_PATH")
+        default_matcher.cache_clear()
+    assert linked(Channel.TIKTOK) == before

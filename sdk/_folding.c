@@ -473,6 +473,91 @@ folder_maybe_spaced(Folder *self, PyObject *text)
     Py_RETURN_FALSE;
 }
 
+/* -- the leetspeak pre-check --------------------------------------------------------- */
+
+/* textnorm's _MAYBE_LEET, a character where leetspeak may change a word:
+ *   [013457$!@|](?:(?<=[a-z][013457])|(?<=[013457])(?=[a-z])|(?<=[a-z0-9][$!@|])(?=[a-z0-9]))
+ * The engine tests every character of the text against the leading class through its
+ * generic set code; here one switch a character decides. ASCII only, as the pattern is. */
+#define LEET_LETTER 1u       /* a-z */
+#define LEET_DIGIT 2u        /* 0 1 3 4 5 7: digits leetspeak reads as letters */
+#define LEET_OTHER_DIGIT 4u  /* 2 6 8 9 */
+#define LEET_SYMBOL 8u       /* $ ! @ | */
+#define LEET_WORDLIKE (LEET_LETTER | LEET_DIGIT | LEET_OTHER_DIGIT)
+
+static inline unsigned int
+leet_class(Py_UCS4 ch)
+{
+    if (ch >= 'a' && ch <= 'z') {
+        return LEET_LETTER;
+    }
+    switch (ch) {
+    case '0': case '1': case '3': case '4': case '5': case '7':
+        return LEET_DIGIT;
+    case '2': case '6': case '8': case '9':
+        return LEET_OTHER_DIGIT;
+    case '$': case '!': case '@': case '|':
+        return LEET_SYMBOL;
+    default:
+        return 0;
+    }
+}
+
+#define LEET_SCAN(TYPE)                                                                    \
+    do {                                                                                   \
+        const TYPE *chars = data;                                                          \
+        unsigned int before = start > 0 ? leet_class(chars[start - 1]) : 0;               \
+        unsigned int here = leet_class(chars[start]);                                     \
+        for (Py_ssize_t i = start; i < length; i++) {                                      \
+            unsigned int after = i + 1 < length ? leet_class(chars[i + 1]) : 0;           \
+            if (((here & LEET_DIGIT) && ((before | after) & LEET_LETTER))                  \
+                || ((here & LEET_SYMBOL) && (before & LEET_WORDLIKE)                       \
+                    && (after & LEET_WORDLIKE))) {                                         \
+                found = i;                                                                 \
+                break;                                                                     \
+            }                                                                              \
+            before = here;                                                                 \
+            here = after;                                                                  \
+        }                                                                                  \
+    } while (0)
+
+static PyObject *
+folder_leet_hint(Folder *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError, "leet_hint() takes 2 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    PyObject *text = args[0];
+    if (!PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "leet_hint() needs a str, not %.100s",
+                     Py_TYPE(text)->tp_name);
+        return NULL;
+    }
+    Py_ssize_t start = PyLong_AsSsize_t(args[1]);
+    if (start == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    if (start < 0) {
+        start = 0; /* as pattern.search(text, pos) takes a negative pos */
+    }
+    Py_ssize_t found = -1;
+    if (start < length) {
+        int kind = PyUnicode_KIND(text);
+        const void *data = PyUnicode_DATA(text);
+        if (kind == PyUnicode_1BYTE_KIND) {
+            LEET_SCAN(Py_UCS1);
+        } else if (kind == PyUnicode_2BYTE_KIND) {
+            LEET_SCAN(Py_UCS2);
+        } else {
+            LEET_SCAN(Py_UCS4);
+        }
+    }
+    return PyLong_FromSsize_t(found);
+}
+
 /* -- the type ------------------------------------------------------------------------- */
 
 static int
@@ -571,6 +656,9 @@ static PyMethodDef folder_methods[] = {
     {"maybe_spaced", (PyCFunction)folder_maybe_spaced, METH_O,
      "maybe_spaced(text) -> bool: whether the classes of the text's characters hold SASAS "
      "or SASSAS (S a separator, A a letter or digit, as the classes table says)."},
+    {"leet_hint", (PyCFunction)(void (*)(void))folder_leet_hint, METH_FASTCALL,
+     "leet_hint(text, pos) -> int: where textnorm's _MAYBE_LEET.search(text, pos) matches "
+     "(a digit or symbol that leetspeak may read as a letter), or -1."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -14,3 +14,5 @@ class Folder:
     def maybe_spaced(self, text: str) -> bool:
         """Whether the classes of the characters of ``text`` hold ``SASAS`` or ``SASSAS``;
         characters beyond Latin-1 have the class of ``?``."""
+    def leet_hint(self, text: str, pos: int) -> int:
+        """Where ``textnorm._MAYBE_LEET.search(text, pos)`` matches, or -1."""

@@ -454,3 +454,47 @@ def test_a_folder_cannot_be_given_another_table() -> None:
     folder.__init__({}, bytes(256))  # type: ignore[misc]
     assert folder.fold("ÉCOLE ﬁ") == _python_fold("ÉCOLE ﬁ")
     assert folder.maybe_spaced("a b c d") is True
+
+
+def _python_leet(text: str, pos: int) -> int:
+    hit = textnorm._MAYBE_LEET.search(text, pos)
+    return -1 if hit is None else hit.start()
+
+
+_LEET_ALPHABET = "az09123678$!@|A Z.é\u0131\u0669\uff11\U0001d7cf-_"
+
+
+@given(st.text(_LEET_ALPHABET, max_size=40), st.integers(-5, 45))
+@settings(max_examples=400)
+def test_leet_hint_is_where_the_python_pattern_matches(text: str, pos: int) -> None:
+    assert _folder().leet_hint(text, pos) == _python_leet(text, pos)
+
+
+def test_leet_hint_on_every_short_sequence_of_classes() -> None:
+    """One character of each class (a letter, each kind of digit, a symbol, an upper-case
+    letter, a space, non-ASCII letters and digits), in every order up to four, from every
+    position: whatever the neighbours, the answer is the pattern's."""
+    for size in range(1, 5):
+        for chars in itertools.product("a1" "2$A é\u0669", repeat=size):
+            text = "".join(chars)
+            for pos in range(-1, size + 2):
+                assert _folder().leet_hint(text, pos) == _python_leet(text, pos), (text, pos)
+
+
+def test_leet_hint_looks_behind_the_position_as_the_pattern_does() -> None:
+    assert _folder().leet_hint("ab1x", 2) == 2  # "b1": the letter before the position counts
+    assert _folder().leet_hint("a$b", 1) == 1
+    assert _folder().leet_hint("a$b", 2) == -1
+    long = "p4ssw0rd " * 100_000
+    assert _folder().leet_hint(long, 899_990) == _python_leet(long, 899_990) == 899_992
+
+
+def test_leet_hint_refuses_bad_arguments() -> None:
+    with pytest.raises(TypeError, match="leet_hint\\(\\) needs a str, not bytes"):
+        _folder().leet_hint(b"a1", 0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="takes 2 arguments"):
+        _folder().leet_hint("a1")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        _folder().leet_hint("a1", "0")  # type: ignore[arg-type]
+    with pytest.raises(OverflowError):
+        _folder().leet_hint("a1", 10**30)

@@ -765,11 +765,154 @@ static PyTypeObject AutomatonType = {
     .tp_getset = automaton_getset,
 };
 
+/* -- where sentences and clauses end ------------------------------------------------- */
+
+/* analysis._SENTENCE_END and analysis._CLAUSE_END, whose finditer() the analysis needs for
+ * rules scoped to a sentence or a clause: both start with a character class, which the regex
+ * engine tests every character of the text against through its generic set code (more
+ * instructions than the rest of the search). Here one pass decides, branch by branch in the
+ * patterns' order:
+ *   1. . ! ? (and ideographic, full-width) and the run of them after it, when a space or the
+ *      end follows the run;
+ *   2. ! ? new line ; (for clauses also , :) and the run of them after it;
+ *   3. a dash (- en em) with a space that is not a new line before it, and the space after;
+ *   4. a bracket (for clauses also an en or em dash, and the symbols and emoji ranges).
+ * tests/compliance/test_matching.py holds it to the patterns on every short sequence of the
+ * characters involved and on the blind sets. */
+
+static inline int
+is_stop(Py_UCS4 c)
+{
+    return c == '.' || c == '!' || c == '?' || c == 0x3002 || c == 0xFF01 || c == 0xFF1F;
+}
+
+static inline int
+is_run(Py_UCS4 c, int clauses)
+{
+    return c == '!' || c == '?' || c == '\n' || c == ';' || (clauses && (c == ',' || c == ':'));
+}
+
+static inline int
+is_dash(Py_UCS4 c)
+{
+    return c == '-' || c == 0x2013 || c == 0x2014;
+}
+
+static inline int
+is_alone(Py_UCS4 c, int clauses)
+{
+    if (c == '(' || c == ')' || c == '[' || c == ']') {
+        return 1;
+    }
+    return clauses && (c == 0x2013 || c == 0x2014 || (c >= 0x2600 && c <= 0x27BF)
+                       || (c >= 0x1F300 && c <= 0x1FAFF));
+}
+
+/* The end of the match starting at i, or -1 when none starts there. */
+static Py_ssize_t
+unit_end_at(int kind, const void *data, Py_ssize_t length, Py_ssize_t i, int clauses)
+{
+    Py_UCS4 c = PyUnicode_READ(kind, data, i);
+    Py_ssize_t j;
+    if (is_stop(c)) {
+        for (j = i + 1; j < length && is_stop(PyUnicode_READ(kind, data, j)); j++) {
+        }
+        if (j == length || Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, j))) {
+            return j;
+        }
+    }
+    if (is_run(c, clauses)) {
+        for (j = i + 1; j < length && is_run(PyUnicode_READ(kind, data, j), clauses); j++) {
+        }
+        return j;
+    }
+    if (is_dash(c) && i > 0 && i + 1 < length) {
+        Py_UCS4 before = PyUnicode_READ(kind, data, i - 1);
+        if (before != '\n' && Py_UNICODE_ISSPACE(before)
+                && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i + 1))) {
+            return i + 2;
+        }
+    }
+    if (is_alone(c, clauses)) {
+        return i + 1;
+    }
+    return -1;
+}
+
+/* Whether c can start a match: the patterns' leading class. The common characters (letters,
+ * digits, spaces) are told apart first. */
+static inline int
+may_end_unit(Py_UCS4 c, int clauses)
+{
+    if (c < 128) {
+        return c == '.' || c == '!' || c == '?' || c == '\n' || c == ';' || c == '-'
+               || c == '(' || c == ')' || c == '[' || c == ']'
+               || (clauses && (c == ',' || c == ':'));
+    }
+    return is_stop(c) || is_dash(c) || is_alone(c, clauses);
+}
+
+static PyObject *
+matching_unit_ends(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError, "unit_ends() takes 2 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    PyObject *text = args[0];
+    if (!PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "unit_ends() needs a str, not %.100s",
+                     Py_TYPE(text)->tp_name);
+        return NULL;
+    }
+    int clauses = PyObject_IsTrue(args[1]);
+    if (clauses < 0) {
+        return NULL;
+    }
+    PyObject *ends = PyList_New(0);
+    if (ends == NULL) {
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    Py_ssize_t i = 0;
+    while (i < length) {
+        if (!may_end_unit(PyUnicode_READ(kind, data, i), clauses)) {
+            i++;
+            continue;
+        }
+        Py_ssize_t end = unit_end_at(kind, data, length, i, clauses);
+        if (end < 0) {
+            i++;
+            continue;
+        }
+        PyObject *value = PyLong_FromSsize_t(end);
+        if (value == NULL || PyList_Append(ends, value) < 0) {
+            Py_XDECREF(value);
+            Py_DECREF(ends);
+            return NULL;
+        }
+        Py_DECREF(value);
+        i = end;
+    }
+    return ends;
+}
+
+static PyMethodDef matching_functions[] = {
+    {"unit_ends", (PyCFunction)(void (*)(void))matching_unit_ends, METH_FASTCALL,
+     "unit_ends(text, clauses) -> list[int]: where the matches of analysis._CLAUSE_END "
+     "(clauses true) or analysis._SENTENCE_END end in text, as finditer() finds them."},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef matching_module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "mmtkit.plugins.compliance._matching",
     .m_doc = "The lexicon's Aho-Corasick automaton in C (see analysis.Matcher).",
     .m_size = -1,
+    .m_methods = matching_functions,
 };
 
 PyMODINIT_FUNC

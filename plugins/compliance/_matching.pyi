@@ -19,3 +19,7 @@ class Automaton:
         with an accented spelling is kept if ``accept(start, end, accented)`` is true or,
         when ``accept`` is None (the text was typed in ASCII), if it is longer than
         ``short_accented``."""
+
+def unit_ends(text: str, clauses: bool) -> list[int]:
+    """Where the matches of ``analysis._CLAUSE_END`` (``clauses`` true) or
+    ``analysis._SENTENCE_END`` end in ``text``, as ``finditer`` finds them."""

@@ -73,7 +73,9 @@ _SHORT_ACCENTED: Final = 3
 # C instead of trying each alternative at every position (a spaced dash is found from its
 # dash, looking back for the space); the lookbehinds then pick the alternative in the order
 # of the plain alternation (a property test holds them to it). Thai spaces are found by a
-# pattern of their own, only in texts that hold Thai.
+# pattern of their own, only in texts that hold Thai. A built mmtkit finds the ends of both
+# patterns' matches in C (``_matching.unit_ends``, held to them by tests); they stay the
+# Python path and the reference.
 _SENTENCE_END: Final = re.compile(
     "[.!?\u3002\uff01\uff1f\\n;()\\[\\]\\-\u2013\u2014]"
     "(?:(?<=[.!?\u3002\uff01\uff1f])[.!?\u3002\uff01\uff1f]*(?=\\s|$)"
@@ -92,9 +94,22 @@ _THAI_SPACE: Final = re.compile("(?<=[\u0e00-\u0e7f]) +(?=[\u0e00-\u0e7f])")
 _THAI: Final = re.compile("[\u0e00-\u0e7f]")
 
 
+def _c_unit_ends() -> Callable[[str, bool], list[int]] | None:
+    native: Any = c_extension("mmtkit.plugins.compliance._matching")
+    return None if native is None else native.unit_ends
+
+
+_UNIT_ENDS: Callable[[str, bool], list[int]] | None = _c_unit_ends()
+"""The ends of :data:`_CLAUSE_END` and :data:`_SENTENCE_END` matches found in C, one pass
+without the regex engine's per-character set test; None in a build without the extension,
+and then (or when a test sets it to None) the patterns run."""
+
+
 def clause_end_positions(text: str) -> list[int]:
     """Where the clauses of ``text`` end, before numbers are told apart from clauses."""
-    ends = [m.end() for m in entities.matches(_CLAUSE_END, text)]
+    unit_ends = _UNIT_ENDS
+    ends = (unit_ends(text, True) if unit_ends is not None
+            else [m.end() for m in entities.matches(_CLAUSE_END, text)])
     if not text.isascii() and _THAI.search(text) is not None:
         # A space between Thai letters is never part of another boundary: merging is exact.
         ends = sorted(ends + [m.end() for m in entities.matches(_THAI_SPACE, text)])
@@ -168,7 +183,10 @@ class Analysis:
     @property
     def sentence_ends(self) -> list[int]:
         if self._sentence_ends is None:
-            self._sentence_ends = [m.end() for m in entities.matches(_SENTENCE_END, self.text)]
+            unit_ends = _UNIT_ENDS
+            self._sentence_ends = (
+                unit_ends(self.text, False) if unit_ends is not None
+                else [m.end() for m in entities.matches(_SENTENCE_END, self.text)])
         return self._sentence_ends
 
     @property

@@ -21,7 +21,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mmtkit.plugins.compliance._matching import Automaton
+from mmtkit.plugins.compliance import analysis
+from mmtkit.plugins.compliance._matching import Automaton, unit_ends
 from mmtkit.plugins.compliance.analysis import (
     _HITS_KEPT,
     _SHORT_ACCENTED,
@@ -275,3 +276,56 @@ def test_accept_cannot_rebuild_the_automaton_it_is_called_from() -> None:
     with pytest.raises(RuntimeError, match="cannot be rebuilt during a search"):
         automaton.hits("a", accept, 3, 64)
     assert automaton.hits("a", lambda s, e, a: True, 3, 64) == {"c": [(0, 1)]}
+
+
+# -- where sentences and clauses end (unit_ends) ------------------------------------------------
+
+# One character of each kind the two patterns tell apart: their stops, runs, dashes, brackets,
+# symbols and emoji, spaces of each kind, and ordinary characters.
+_UNIT_CHARS = ".!?\u3002\n;,:(]-\u2013\u2014\u2600\U0001f300 \u3000a1\u27c0"
+_PATTERNS = {True: analysis._CLAUSE_END, False: analysis._SENTENCE_END}
+
+
+def _pattern_ends(text: str, clauses: bool) -> list[int]:
+    return [m.end() for m in _PATTERNS[clauses].finditer(text)]
+
+
+def test_unit_ends_are_the_patterns_on_every_short_sequence() -> None:
+    import itertools
+
+    alphabet = ".!?\u3002\n;,:(-\u2013\u2600 a"
+    for size in range(1, 5):
+        for chars in itertools.product(alphabet, repeat=size):
+            text = "".join(chars)
+            for clauses in (True, False):
+                assert unit_ends(text, clauses) == _pattern_ends(text, clauses), (text, clauses)
+
+
+@given(st.text(_UNIT_CHARS, max_size=60) | st.text(max_size=60), st.booleans())
+@settings(max_examples=400)
+def test_unit_ends_are_the_patterns_on_any_text(text: str, clauses: bool) -> None:
+    assert unit_ends(text, clauses) == _pattern_ends(text, clauses)
+
+
+def test_unit_ends_are_the_patterns_on_every_blind_set_message(
+        blind_messages: list[str]) -> None:
+    for message in blind_messages:
+        for text in (message, normalize(message).text):
+            for clauses in (True, False):
+                assert unit_ends(text, clauses) == _pattern_ends(text, clauses), text
+
+
+def test_the_analysis_finds_units_in_c_and_in_python_alike(
+        blind_messages: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [normalize(m).text for m in blind_messages[::7]]
+    in_c = [analysis.clause_end_positions(t) for t in texts]
+    monkeypatch.setattr(analysis, "_UNIT_ENDS", None)
+    assert [analysis.clause_end_positions(t) for t in texts] == in_c
+
+
+def test_unit_ends_refuses_bad_arguments() -> None:
+    with pytest.raises(TypeError, match="needs a str, not bytes"):
+        unit_ends(b"a. b", True)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="takes 2 arguments"):
+        unit_ends("a. b")  # type: ignore[call-arg]
+    assert unit_ends("a. b" * 250_000, False)[-1] == 999_998

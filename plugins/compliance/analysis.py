@@ -19,7 +19,7 @@ import ahocorasick  # type: ignore[import-not-found]
 
 from mmtkit.native import c_extension
 from mmtkit.plugins.compliance import entities
-from mmtkit.plugins.compliance.lexicon import Lexicon, load_lexicon
+from mmtkit.plugins.compliance.lexicon import Lexicon, RuleSpec, load_lexicon
 from mmtkit.policy import Span
 from mmtkit.textnorm import WORD_CHARS, Normalized, accents_agree, normalize
 from mmtkit.trusted import assemble
@@ -158,9 +158,12 @@ def _span(start: int, end: int) -> Span:
 class Analysis:
     """What the checks need to know about one message, in normalised offsets."""
 
-    def __init__(self, normalized: Normalized, hits: dict[str, list[Range]]) -> None:
+    def __init__(self, normalized: Normalized, hits: dict[str, list[Range]],
+                 settings: dict[tuple[str, str], Any] | None = None) -> None:
         self.normalized = normalized
         self.hits = hits
+        self._settings = settings if settings is not None else {}
+        """The lexicon settings of the matcher that made this analysis (:meth:`setting`)."""
         self.memo: dict[str, Any] = {}
         """Results derived from this analysis that every check shares (rule findings)."""
         self._groups: dict[tuple[str, str, bool], dict[int, list[Range]]] = {}
@@ -179,6 +182,11 @@ class Analysis:
     @property
     def text(self) -> str:
         return self.normalized.text
+
+    def setting(self, category: str, key: str, default: Any) -> Any:
+        """A value of ``category``'s ``[settings]`` in the lexicons this message was
+        analysed with (:attr:`Matcher.settings`), or ``default``."""
+        return self._settings.get((category, key), default)
 
     @property
     def sentence_ends(self) -> list[int]:
@@ -412,6 +420,14 @@ class Matcher:
         phone numbers of an analysis need; a matcher whose users read no phone numbers
         (keyword signals) leaves them out."""
         self.lexicon = lexicon
+        # What the Python rules read on every message, laid out once: ``Lexicon.setting`` and
+        # ``Lexicon.rule`` are interpreted calls (the lexicon is an attrs class).
+        self.settings: dict[tuple[str, str], Any] = {
+            (category, key): value
+            for category, table in lexicon.settings.items() for key, value in table.items()}
+        """Every category's settings, by ``(category, key)``."""
+        self.rules_by_id: dict[str, RuleSpec] = {rule.rule_id: rule for rule in lexicon.rules}
+        """Every rule by id (a later file's rule replaces an earlier one of the same id)."""
         self._search, self._hits = _search_functions(*search_entries(lexicon, spelled_digits))
         self.analyse = lru_cache(maxsize=cache_size)(self._analyse)
         from mmtkit.plugins.compliance.rules import RuleIndex  # rules imports this module
@@ -431,7 +447,7 @@ class Matcher:
         spent = hits.get(SPENT_NEGATION)
         if spent is not None:
             _drop_spent_negations(hits, spent)
-        return Analysis(normalized, hits)
+        return Analysis(normalized, hits, self.settings)
 
     def _hits_in_python(self, folded: str, accept: _Accept | None) -> dict[str, list[Range]]:
         """The ranges of the terms found in ``folded`` that stand as whole words where they

@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from mmtkit.messages import Channel, Content, Image, InboundEvent, MessageReceived, Text
 from mmtkit.plugins.compliance.analysis import Analysis, Range, default_matcher
-from mmtkit.plugins.compliance.lexicon import Lexicon, RuleSpec
+from mmtkit.plugins.compliance.lexicon import RuleSpec
 from mmtkit.plugins.compliance.rules import Finding, new_finding, silenced
 from mmtkit.policy import PolicyContext, Severity, Span, Violation
 from mmtkit.trusted import assemble
@@ -47,46 +47,18 @@ def text_of_event(event: InboundEvent) -> str | None:
 
 def finding(rule_id: str, ranges: Iterable[Range]) -> Finding:
     """A finding of the ``python = true`` rule ``rule_id``, as declared in the lexicons."""
-    rule = _current().rules.get(rule_id)
+    matcher = default_matcher()
+    rule = matcher.rules_by_id.get(rule_id)
     if rule is None:
-        rule = default_matcher().lexicon.rule(rule_id)  # its error names the known rules
+        rule = matcher.lexicon.rule(rule_id)  # its error names the lexicon files
     return new_finding(rule, tuple(ranges))
 
 
 def setting(category: str, key: str, default: Any) -> Any:
-    """A value of ``category``'s ``[settings]`` table in the lexicons, or ``default``:
-    ``Lexicon.setting``, without an interpreted call per message."""
-    return _current().settings.get((category, key), default)
-
-
-class _LexiconView:
-    """What the Python rules read from the lexicon on every message (their rules by id and
-    the categories' settings), laid out once per lexicon. A lexicon never changes; another
-    one (the default matcher rebuilt for a new ``MMTKIT_LEXICON_PATH``) is another object,
-    and gets a view of its own."""
-
-    def __init__(self, lexicon: Lexicon) -> None:
-        self.lexicon = lexicon
-        self.rules: dict[str, RuleSpec] = {rule.rule_id: rule for rule in lexicon.rules}
-        self.settings: dict[tuple[str, str], Any] = {
-            (category, key): value
-            for category, table in lexicon.settings.items() for key, value in table.items()}
-
-
-class _LatestView:
-    def __init__(self) -> None:
-        self.view: _LexiconView | None = None
-
-
-_VIEW: Final = _LatestView()
-
-
-def _current() -> _LexiconView:
-    lexicon = default_matcher().lexicon
-    view = _VIEW.view
-    if view is None or view.lexicon is not lexicon:
-        view = _VIEW.view = _LexiconView(lexicon)  # one object, replaced whole
-    return view
+    """A value of ``category``'s ``[settings]`` table in the lexicons, or ``default``
+    (``Lexicon.setting``, without an interpreted call; a rule holding an analysis asks
+    :meth:`Analysis.setting <mmtkit.plugins.compliance.analysis.Analysis.setting>`)."""
+    return default_matcher().settings.get((category, key), default)
 
 
 _CHECKS: dict[str, CategoryCheck] = {}

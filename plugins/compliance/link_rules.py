@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Final
 
 from mmtkit.plugins.compliance.analysis import Analysis
-from mmtkit.plugins.compliance.check import finding, setting
+from mmtkit.plugins.compliance.check import finding
 from mmtkit.plugins.compliance.entities import WRITTEN_DOT
 from mmtkit.plugins.compliance.rules import Finding
 from mmtkit.policy import PolicyContext
@@ -49,10 +49,10 @@ def contact_details(analysis: Analysis, context: PolicyContext) -> list[Finding]
     """Third-party links (hosts outside ``allowed_domains``), e-mail addresses, phone numbers,
     and handles next to a messaging app's name; only on the channels in ``channels``: on
     WhatsApp or Messenger the business's own number *is* the conversation."""
-    channels = setting(_DIVERSION, "channels", _DEFAULT_CHANNELS)
+    channels = analysis.setting(_DIVERSION, "channels", _DEFAULT_CHANNELS)
     if context.channel not in channels:  # a StrEnum equals its wire name (no ``.value``)
         return []
-    domains = setting(_DIVERSION, "allowed_domains", [])
+    domains = analysis.setting(_DIVERSION, "allowed_domains", [])
     ranges = [(u.start, u.end) for u in analysis.urls if not allowed(host_of(u.value), domains)]
     ranges += [(e.start, e.end) for e in analysis.emails]
     ranges += [(p.start, p.end) for p in analysis.phones]
@@ -82,11 +82,11 @@ def lookalike_links(analysis: Analysis, context: PolicyContext) -> list[Finding]
     # extracted them; the name search scans the whole text, at every "t", "b" and "d".
     if not analysis.urls:
         return []
-    names = setting(_IMPERSONATION, "platform_names", _DEFAULT_NAMES)
+    names = analysis.setting(_IMPERSONATION, "platform_names", _DEFAULT_NAMES)
     # A link is only looked into when a name occurs at all, even split ("tik-tok").
     if _names_pattern(tuple(names)).search(analysis.normalized.folded) is None:
         return []
-    domains = setting(_IMPERSONATION, "platform_domains", _DEFAULT_DOMAINS)
+    domains = analysis.setting(_IMPERSONATION, "platform_domains", _DEFAULT_DOMAINS)
     ranges = []
     for url in analysis.urls:
         host = host_of(url.value)
@@ -120,7 +120,7 @@ def app_by_link(analysis: Analysis, context: PolicyContext) -> list[Finding]:
     hits = analysis.hits
     if "install" not in hits or "app" not in hits or not analysis.urls:
         return []
-    stores = setting(_MALWARE, "official_stores", _DEFAULT_STORES)
+    stores = analysis.setting(_MALWARE, "official_stores", _DEFAULT_STORES)
     links = [u for u in analysis.urls if not allowed(host_of(u.value), stores)]
     installs = [h for h in hits["install"] if not analysis.negated(h)]
     if links and installs:

@@ -15,7 +15,7 @@ from datetime import timedelta
 from mmtkit.hookspecs import hookimpl
 from mmtkit.messages import Content, InboundEvent
 from mmtkit.plugins.compliance.analysis import Analysis, default_matcher
-from mmtkit.plugins.compliance.check import CategoryCheck, setting
+from mmtkit.plugins.compliance.check import CategoryCheck
 from mmtkit.plugins.compliance.rules import Finding
 from mmtkit.policy import PolicyContext, Violation
 
@@ -32,8 +32,8 @@ def _repeated(analysis: Analysis, context: PolicyContext) -> list[Finding]:
     if not context.history or not is_promotional(analysis):
         return []
     matcher = default_matcher()
-    days = setting(CATEGORY, "repeat_window_days", 7)
-    threshold = setting(CATEGORY, "repeat_threshold", 1)
+    days = analysis.setting(CATEGORY, "repeat_window_days", 7)
+    threshold = analysis.setting(CATEGORY, "repeat_threshold", 1)
     latest = context.now or max(item.at for item in context.history)
     since = latest - timedelta(days=days)
     earlier = sum(

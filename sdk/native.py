@@ -18,8 +18,9 @@ from __future__ import annotations
 import importlib
 from importlib.machinery import EXTENSION_SUFFIXES
 from types import ModuleType
+from typing import Any
 
-__all__ = ["COMPILED", "C_EXTENSIONS", "c_extension", "compiled_modules"]
+__all__ = ["COMPILED", "C_EXTENSIONS", "c_extension", "c_function", "compiled_modules"]
 
 COMPILED = (
     "mmtkit.dispatch",
@@ -53,6 +54,13 @@ def c_extension(name: str) -> ModuleType | None:
         return importlib.import_module(name)
     except ImportError:
         return None
+
+
+def c_function(module: str, name: str) -> Any:
+    """The function ``name`` of the C extension ``module``, or None in a build without it:
+    its callers then take the Python form."""
+    extension = c_extension(module)
+    return None if extension is None else getattr(extension, name)
 
 
 def compiled_modules() -> dict[str, bool]:

@@ -23,3 +23,6 @@ class Automaton:
 def unit_ends(text: str, clauses: bool) -> list[int]:
     """Where the matches of ``analysis._CLAUSE_END`` (``clauses`` true) or
     ``analysis._SENTENCE_END`` end in ``text``, as ``finditer`` finds them."""
+
+def digit_groups(text: str) -> list[tuple[int, int]]:
+    """The spans of ``entities._DIGITS`` in ``text``, as ``finditer`` finds them."""

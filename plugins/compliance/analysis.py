@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import ahocorasick  # type: ignore[import-not-found]
 
-from mmtkit.native import c_extension
+from mmtkit.native import c_extension, c_function
 from mmtkit.plugins.compliance import entities
 from mmtkit.plugins.compliance.lexicon import Lexicon, RuleSpec, load_lexicon
 from mmtkit.policy import Span
@@ -94,12 +94,8 @@ _THAI_SPACE: Final = re.compile("(?<=[\u0e00-\u0e7f]) +(?=[\u0e00-\u0e7f])")
 _THAI: Final = re.compile("[\u0e00-\u0e7f]")
 
 
-def _c_unit_ends() -> Callable[[str, bool], list[int]] | None:
-    native: Any = c_extension("mmtkit.plugins.compliance._matching")
-    return None if native is None else native.unit_ends
-
-
-_UNIT_ENDS: Callable[[str, bool], list[int]] | None = _c_unit_ends()
+_UNIT_ENDS: Callable[[str, bool], list[int]] | None = c_function(
+    "mmtkit.plugins.compliance._matching", "unit_ends")
 """The ends of :data:`_CLAUSE_END` and :data:`_SENTENCE_END` matches found in C, one pass
 without the regex engine's per-character set test; None in a build without the extension,
 and then (or when a test sets it to None) the patterns run."""

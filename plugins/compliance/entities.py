@@ -11,11 +11,14 @@ bounded repetitions, so no input makes them backtrack. Phone numbers are confirm
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, Final
 
 import phonenumbers
 from attrs import frozen
 from phonenumbers import PhoneMetadata, ValidationResult
+
+from mmtkit.native import c_function
 
 __all__ = ["DIGIT_WORDS", "WRITTEN_DOT", "Found", "Money", "emails", "executable_files", "handles",
            "has_digit", "matches", "money", "phone_numbers", "prefix_alternation",
@@ -437,12 +440,25 @@ def phone_numbers(text: str, *, spelled: bool = False) -> list[Found]:
     return _preferring(spelled_phone_numbers(text), found) if spelled else found
 
 
+_DIGIT_GROUPS: Callable[[str], list[tuple[int, int]]] | None = c_function(
+    "mmtkit.plugins.compliance._matching", "digit_groups")
+"""The spans of :data:`_DIGITS` found in C, without the regex engine's per-character set
+test; None in a build without the extension, and then (or when a test sets it to None) the
+pattern runs."""
+
+
+def _digit_groups(text: str) -> list[tuple[int, int]]:
+    in_c = _DIGIT_GROUPS
+    if in_c is not None:
+        return in_c(text)
+    return [m.span() for m in matches(_DIGITS, text)]
+
+
 def _digit_phone_numbers(text: str) -> list[Found]:
     found: list[Found] = []
     if not has_digit(text):
         return found
-    for m in matches(_DIGITS, text):
-        start, end = m.start(), m.end()
+    for start, end in _digit_groups(text):
         if start > 0 and text[start - 1] == "+":
             start -= 1
         before = text[start - 1] if start > 0 else " "

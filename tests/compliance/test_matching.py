@@ -21,8 +21,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mmtkit.plugins.compliance import analysis
-from mmtkit.plugins.compliance._matching import Automaton, unit_ends
+from mmtkit.plugins.compliance import analysis, entities
+from mmtkit.plugins.compliance._matching import Automaton, digit_groups, unit_ends
 from mmtkit.plugins.compliance.analysis import (
     _HITS_KEPT,
     _SHORT_ACCENTED,
@@ -329,3 +329,41 @@ def test_unit_ends_refuses_bad_arguments() -> None:
     with pytest.raises(TypeError, match="takes 2 arguments"):
         unit_ends("a. b")  # type: ignore[call-arg]
     assert unit_ends("a. b" * 250_000, False)[-1] == 999_998
+
+
+# -- digit groups (digit_groups) -----------------------------------------------------------------
+
+
+def _pattern_groups(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in entities._DIGITS.finditer(text)]
+
+
+@given(st.text("0123456789 ().-+a\u0661", max_size=80))
+@settings(max_examples=600)
+def test_digit_groups_are_the_pattern_s_on_any_text(text: str) -> None:
+    assert digit_groups(text) == _pattern_groups(text)
+
+
+@pytest.mark.parametrize("text", [
+    "0812345", "08123456", "0 1 2 3 4 5 6 7", "(0812) 345-6789", "0" * 23, "0" * 24, "0" * 25,
+    "0" * 60, "0-------------------------0", "0----------------------0", "1" + " " * 22 + "2",
+    "1" + " " * 23 + "2", "12345678.", "12345678 ", " 0812 3456 7890 and 0812 3456 7890 ",
+    "+62 812-3456-7890", "0812\u066134567", "",
+])
+def test_digit_groups_at_the_pattern_s_limits(text: str) -> None:
+    assert digit_groups(text) == _pattern_groups(text)
+
+
+def test_digit_groups_on_every_blind_set_message(blind_messages: list[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [normalize(m).text for m in blind_messages]
+    for text in texts:
+        assert digit_groups(text) == _pattern_groups(text), text
+    in_c = [entities.phone_numbers(t) for t in texts[::3]]
+    monkeypatch.setattr(entities, "_DIGIT_GROUPS", None)
+    assert [entities.phone_numbers(t) for t in texts[::3]] == in_c
+
+
+def test_digit_groups_refuses_what_is_not_text() -> None:
+    with pytest.raises(TypeError, match="needs a str, not bytes"):
+        digit_groups(b"08123456789")  # type: ignore[arg-type]

@@ -765,6 +765,18 @@ static PyTypeObject AutomatonType = {
     .tp_getset = automaton_getset,
 };
 
+/* Append a new reference to list, which takes it (NULL: the error that made it stands). */
+static int
+append_new(PyObject *list, PyObject *value)
+{
+    if (value == NULL) {
+        return -1;
+    }
+    int failed = PyList_Append(list, value);
+    Py_DECREF(value);
+    return failed;
+}
+
 /* -- where sentences and clauses end ------------------------------------------------- */
 
 /* analysis._SENTENCE_END and analysis._CLAUSE_END, whose finditer() the analysis needs for
@@ -888,13 +900,10 @@ matching_unit_ends(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             i++;
             continue;
         }
-        PyObject *value = PyLong_FromSsize_t(end);
-        if (value == NULL || PyList_Append(ends, value) < 0) {
-            Py_XDECREF(value);
+        if (append_new(ends, PyLong_FromSsize_t(end)) < 0) {
             Py_DECREF(ends);
             return NULL;
         }
-        Py_DECREF(value);
         i = end;
     }
     return ends;
@@ -956,13 +965,10 @@ matching_digit_groups(PyObject *module, PyObject *text)
             continue;
         }
         Py_ssize_t end = i + 2 + inner;
-        PyObject *span = Py_BuildValue("(nn)", i, end);
-        if (span == NULL || PyList_Append(groups, span) < 0) {
-            Py_XDECREF(span);
+        if (append_new(groups, Py_BuildValue("(nn)", i, end)) < 0) {
             Py_DECREF(groups);
             return NULL;
         }
-        Py_DECREF(span);
         i = end;
     }
     return groups;

@@ -101,11 +101,17 @@ without the regex engine's per-character set test; None in a build without the e
 and then (or when a test sets it to None) the patterns run."""
 
 
+def _unit_ends(text: str, clauses: bool) -> list[int]:
+    """Where the matches of :data:`_CLAUSE_END` (``clauses``) or :data:`_SENTENCE_END` end."""
+    in_c = _UNIT_ENDS
+    if in_c is not None:
+        return in_c(text, clauses)
+    return [m.end() for m in entities.matches(_CLAUSE_END if clauses else _SENTENCE_END, text)]
+
+
 def clause_end_positions(text: str) -> list[int]:
     """Where the clauses of ``text`` end, before numbers are told apart from clauses."""
-    unit_ends = _UNIT_ENDS
-    ends = (unit_ends(text, True) if unit_ends is not None
-            else [m.end() for m in entities.matches(_CLAUSE_END, text)])
+    ends = _unit_ends(text, True)
     if not text.isascii() and _THAI.search(text) is not None:
         # A space between Thai letters is never part of another boundary: merging is exact.
         ends = sorted(ends + [m.end() for m in entities.matches(_THAI_SPACE, text)])
@@ -187,10 +193,7 @@ class Analysis:
     @property
     def sentence_ends(self) -> list[int]:
         if self._sentence_ends is None:
-            unit_ends = _UNIT_ENDS
-            self._sentence_ends = (
-                unit_ends(self.text, False) if unit_ends is not None
-                else [m.end() for m in entities.matches(_SENTENCE_END, self.text)])
+            self._sentence_ends = _unit_ends(self.text, False)
         return self._sentence_ends
 
     @property

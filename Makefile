@@ -18,8 +18,10 @@ demo: install
 	mkdir -p build
 	$(BIN)/mmtkit demo --app examples/shop_assistant.py --report build/demo-report.json
 
+# One worker per core; a test file stays on one worker, so module fixtures (the load tests'
+# sandbox process) start once. Run one file under plain `pytest` to see it alone.
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist loadfile
 	$(BIN)/mypy
 	$(BIN)/ruff check .
 

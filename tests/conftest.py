@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -21,16 +22,29 @@ ROOT = Path(__file__).resolve().parents[1]
 _WHEEL_BUILD = pytest.StashKey[tuple["subprocess.Popen[bytes]", Path]]()
 
 
+_NOT_SOURCE = shutil.ignore_patterns(
+    ".git", ".venv", "build", "*.egg-info", "*.so", "__pycache__", ".*_cache", ".hypothesis"
+)
+
+
 def _start_wheel_build() -> tuple[subprocess.Popen[bytes], Path]:
+    """``pip wheel`` on a copy of the sources: setuptools builds in the source folder, so two
+    builds at once (two test workers, or a test run beside ``make install``) must not share it."""
     out = Path(tempfile.mkdtemp(prefix="mmtkit-wheel-"))
+    source = out / "source"
+    shutil.copytree(ROOT, source, ignore=_NOT_SOURCE)
     command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-               "--quiet", "--wheel-dir", str(out), str(ROOT)]
+               "--quiet", "--wheel-dir", str(out), str(source)]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT), out
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start building the wheel (mypyc and a C compiler: about 45 s) as soon as the packaging
-    tests are known to run, so it builds on the second core while the other tests run."""
+    """In a single process, start building the wheel (mypyc and a C compiler: about 45 s) as
+    soon as the packaging tests are known to run, so it builds on the second core while the
+    other tests run. Under pytest-xdist every worker collects every test but only one runs the
+    packaging file, and the other cores are busy anyway: that worker builds when it needs to."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
     if any(item.nodeid.startswith("tests/test_packaging.py") for item in session.items):
         session.config.stash[_WHEEL_BUILD] = _start_wheel_build()
 

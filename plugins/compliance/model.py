@@ -59,6 +59,7 @@ _NON_ASCII_WORD: Final = re.compile(r"[^\W\x00-\x7f]")  # a letter or digit beyo
 _NOT_WORD: Final = bytes(
     c if chr(c).isalnum() or chr(c) == "_" else 32 for c in range(128)) + bytes(range(128, 256))
 _MEMO: Final = "model"
+_NOTHING_FLAGGED: Final[frozenset[str]] = frozenset()
 
 
 class ModelError(MmtkitError, ValueError):
@@ -224,9 +225,18 @@ class TextModel:
 
     def flagged(self, text: str) -> frozenset[str]:
         """The categories a folded text is flagged for."""
-        cutoffs = self._cutoffs
-        return frozenset(self.categories[i] for i, z in enumerate(self.logits(text))
-                         if z >= cutoffs[i])
+        # The log-odds of :meth:`logits`, in the same float operations, compared as they are
+        # made: every message is scored, and few are flagged, so no list of logits is built.
+        scorer = self._scorer
+        totals: list[float] = (self._python_totals(text) if scorer is None
+                               else scorer.totals(text))
+        scale = feature_scale(text)
+        intercepts = self.intercepts
+        found: list[str] = []
+        for i, cutoff in enumerate(self._cutoffs):
+            if intercepts[i] + scale * totals[i] >= cutoff:
+                found.append(self.categories[i])
+        return frozenset(found) if found else _NOTHING_FLAGGED
 
     def evidence(self, text: str, category: str) -> tuple[Range, ...]:
         """Where the features that weighed most for ``category`` stand in a folded text."""

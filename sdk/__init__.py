@@ -40,6 +40,7 @@ _EXPORTS: dict[str, str] = {
     # plugins
     "PluginManager": "mmtkit.plugin_manager",
     "hookimpl": "mmtkit.hookspecs",
+    "forwards_to": "mmtkit.hookspecs",
     # errors
     "MmtkitError": "mmtkit.errors",
 }
@@ -66,6 +67,7 @@ __all__ = [
     "Violation",
     "__version__",
     "can_send",
+    "forwards_to",
     "hookimpl",
 ]
 
@@ -73,7 +75,7 @@ if TYPE_CHECKING:
     from mmtkit.capabilities import DEFAULT_CAPABILITIES, Capabilities
     from mmtkit.conversation import Conversation, can_send
     from mmtkit.errors import MmtkitError
-    from mmtkit.hookspecs import hookimpl
+    from mmtkit.hookspecs import forwards_to, hookimpl
     from mmtkit.messages import (
         AdReferral,
         Channel,

@@ -14,7 +14,7 @@ and return plain lists of typed values where the core collects results.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import pluggy
 
@@ -33,6 +33,33 @@ PROJECT = "mmtkit"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
+
+FORWARDS_TO = f"{PROJECT}_forwards_to"
+"""The attribute :func:`forwards_to` sets on a hook implementation."""
+
+_Function = TypeVar("_Function", bound=Callable[..., Any])
+
+
+def forwards_to(target: Callable[..., Any]) -> Callable[[_Function], _Function]:
+    """Declares that a hook implementation only passes its arguments, in order, to
+    ``target`` and returns what it returns::
+
+        @hookimpl
+        @forwards_to(CHECK.outbound)
+        def mmt_check_outbound(content, context):
+            return CHECK.outbound(content, context)
+
+    mmtkit's own dispatch then calls ``target`` itself. A hook runs once per plugin for
+    every message sent, and when ``target`` is compiled (a mypyc method, a C function) the
+    Python frame of the implementation costs more than the call it makes. The implementation
+    stays what pluggy registers, introspects and calls; ``target`` must behave exactly as it
+    does."""
+
+    def mark(function: _Function) -> _Function:
+        setattr(function, FORWARDS_TO, target)
+        return function
+
+    return mark
 
 
 class InboundActions(Protocol):

@@ -226,8 +226,10 @@ class PluginManager:
             # Equal argument names share one tuple: the caller then tells "same arguments as
             # the previous implementation" by identity (mmtkit.dispatch.call_each).
             shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+            # An implementation that declares it only forwards its arguments
+            # (mmtkit.hookspecs.forwards_to) is replaced by what it forwards to.
             cached = [
-                (impl.plugin_name, impl.function,
+                (impl.plugin_name, getattr(impl.function, hookspecs.FORWARDS_TO, impl.function),
                  shared.setdefault(tuple(impl.argnames), tuple(impl.argnames)))
                 for impl in reversed(caller.get_hookimpls())
             ]

@@ -10,7 +10,7 @@ platform's name without being one of its domains (``tiktokshop-taxportal.info``,
 
 from __future__ import annotations
 
-from mmtkit.hookspecs import hookimpl
+from mmtkit.hookspecs import forwards_to, hookimpl
 from mmtkit.messages import Content
 from mmtkit.plugins.compliance import link_rules
 from mmtkit.plugins.compliance.check import CategoryCheck
@@ -21,5 +21,6 @@ CHECK = CategoryCheck(CATEGORY, [link_rules.lookalike_links])
 
 
 @hookimpl
+@forwards_to(CHECK.outbound)
 def mmt_check_outbound(content: Content, context: PolicyContext) -> tuple[Violation, ...]:
     return CHECK.outbound(content, context)

@@ -8,7 +8,7 @@ module is the plugin that runs them.
 
 from __future__ import annotations
 
-from mmtkit.hookspecs import hookimpl
+from mmtkit.hookspecs import forwards_to, hookimpl
 from mmtkit.messages import Content
 from mmtkit.plugins.compliance.creative_rules import CATEGORY, CHECK
 from mmtkit.policy import PolicyContext, Violation
@@ -17,5 +17,6 @@ __all__ = ["CATEGORY", "CHECK", "mmt_check_outbound"]
 
 
 @hookimpl
+@forwards_to(CHECK.outbound)
 def mmt_check_outbound(content: Content, context: PolicyContext) -> tuple[Violation, ...]:
     return CHECK.outbound(content, context)

@@ -8,7 +8,7 @@ report (5.3: harassment, threats, unreasonable demands). Those are flagged with 
 
 from __future__ import annotations
 
-from mmtkit.hookspecs import hookimpl
+from mmtkit.hookspecs import forwards_to, hookimpl
 from mmtkit.messages import Content, InboundEvent
 from mmtkit.plugins.compliance.check import CategoryCheck
 from mmtkit.plugins.compliance.model import model_rule
@@ -19,10 +19,12 @@ CHECK = CategoryCheck(CATEGORY, [model_rule(CATEGORY)])
 
 
 @hookimpl
+@forwards_to(CHECK.outbound)
 def mmt_check_outbound(content: Content, context: PolicyContext) -> tuple[Violation, ...]:
     return CHECK.outbound(content, context)
 
 
 @hookimpl
+@forwards_to(CHECK.inbound)
 def mmt_check_inbound(event: InboundEvent, context: PolicyContext) -> list[Violation]:
     return CHECK.inbound(event, context)

@@ -15,7 +15,7 @@ TikTok Shop by default). The rule is
 
 from __future__ import annotations
 
-from mmtkit.hookspecs import hookimpl
+from mmtkit.hookspecs import forwards_to, hookimpl
 from mmtkit.messages import Content
 from mmtkit.plugins.compliance import link_rules
 from mmtkit.plugins.compliance.check import CategoryCheck
@@ -26,5 +26,6 @@ CHECK = CategoryCheck(CATEGORY, [link_rules.contact_details])
 
 
 @hookimpl
+@forwards_to(CHECK.outbound)
 def mmt_check_outbound(content: Content, context: PolicyContext) -> tuple[Violation, ...]:
     return CHECK.outbound(content, context)

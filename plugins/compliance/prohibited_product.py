@@ -8,7 +8,7 @@ The words and rules are data in ``lexicons/prohibited_product.toml`` (extend the
 
 from __future__ import annotations
 
-from mmtkit.hookspecs import hookimpl
+from mmtkit.hookspecs import forwards_to, hookimpl
 from mmtkit.messages import Content
 from mmtkit.plugins.compliance.check import CategoryCheck
 from mmtkit.policy import PolicyContext, Violation
@@ -18,5 +18,6 @@ CHECK = CategoryCheck(CATEGORY)
 
 
 @hookimpl
+@forwards_to(CHECK.outbound)
 def mmt_check_outbound(content: Content, context: PolicyContext) -> tuple[Violation, ...]:
     return CHECK.outbound(content, context)

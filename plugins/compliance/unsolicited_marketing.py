@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from mmtkit.hookspecs import hookimpl
+from mmtkit.hookspecs import forwards_to, hookimpl
 from mmtkit.messages import Content, InboundEvent
 from mmtkit.plugins.compliance.analysis import Analysis, default_matcher
 from mmtkit.plugins.compliance.check import CategoryCheck
@@ -51,10 +51,12 @@ CHECK = CategoryCheck(CATEGORY, [_repeated])
 
 
 @hookimpl
+@forwards_to(CHECK.outbound)
 def mmt_check_outbound(content: Content, context: PolicyContext) -> tuple[Violation, ...]:
     return CHECK.outbound(content, context)
 
 
 @hookimpl
+@forwards_to(CHECK.inbound)
 def mmt_check_inbound(event: InboundEvent, context: PolicyContext) -> list[Violation]:
     return CHECK.inbound(event, context)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from mmtkit.errors import PluginError
-from mmtkit.hookspecs import hookimpl
+from mmtkit.hookspecs import forwards_to, hookimpl
 from mmtkit.messages import Channel, MessageReceived, Text
 from mmtkit.plugin_manager import PluginLoadWarning, PluginManager
 from mmtkit.policy import PolicyContext, PolicyEngine, Severity, Violation
@@ -200,6 +200,59 @@ def test_hook_implementations_may_take_a_subset_of_arguments() -> None:
     assert manager.hooks.check_outbound(Text("x"), CTX)
     manager.unregister("content-only")
     assert manager.hooks.check_outbound(Text("x"), CTX) == []
+
+
+def test_a_forwarding_implementation_is_replaced_by_its_target() -> None:
+    calls: list[str] = []
+
+    def target(content: Any, context: Any) -> list[Violation]:
+        calls.append("target")
+        return [violation("fwd.rule")] if content.body == "x" else []
+
+    class Forwarding:
+        @hookimpl
+        @forwards_to(target)
+        def mmt_check_outbound(self, content: Any, context: Any) -> list[Violation]:
+            calls.append("implementation")
+            return target(content, context)
+
+    manager = PluginManager(env={})
+    manager.register(Forwarding(), name="forwarding")
+    assert [v.rule_id for v in manager.hooks.check_outbound(Text("x"), CTX)] == ["fwd.rule"]
+    assert calls == ["target"]  # mmtkit's dispatch skips the implementation's own frame
+    calls.clear()
+    # pluggy still registers and calls the implementation itself.
+    manager._pm.hook.mmt_check_outbound(content=Text("x"), context=CTX)
+    assert calls == ["implementation", "target"]
+
+
+def test_a_forwarding_target_that_raises_is_attributed_to_its_plugin() -> None:
+    def target(content: Any, context: Any) -> list[Violation]:
+        raise KeyError("lexicon")
+
+    class Forwarding:
+        @hookimpl
+        @forwards_to(target)
+        def mmt_check_outbound(self, content: Any, context: Any) -> list[Violation]:
+            return target(content, context)
+
+    manager = PluginManager(env={})
+    manager.register(Forwarding(), name="forwarding")
+    with pytest.raises(PluginError, match="'forwarding' failed in hook mmt_check_outbound"):
+        manager.hooks.check_outbound(Text("hi"), CTX)
+
+
+def test_builtin_forwarding_plugins_answer_as_their_implementations_do() -> None:
+    manager = PluginManager.with_entry_points(env={})
+    texts = ["send me the OTP from your bank", "add me on whatsapp 0812 3456 7890",
+             "you stupid idiot", "thanks for your order!"]
+    for channel in ("tiktok_shop", "whatsapp"):
+        context = PolicyContext(channel=channel)
+        for text in texts:
+            direct = manager.hooks.check_outbound(Text(text), context)
+            through_pluggy = [v for found in manager._pm.hook.mmt_check_outbound(
+                content=Text(text), context=context) for v in found]
+            assert sorted(direct, key=repr) == sorted(through_pluggy, key=repr)
 
 
 def test_adapters_are_found_by_channel_and_the_last_registered_wins() -> None:

@@ -94,6 +94,18 @@ _OUT_OF_STOCK: Final = re.compile(
     r"out of|sold out|no stock|out of stock|habis|tiada stok|takde stok|tidak ada stok|het hang|"
     r"hết hàng|hết|หมด|esgotad|agotad|ubos na|wala nang stock"
 )
+# Words every _OUT_OF_STOCK match contains (a property test holds them to it): the pattern
+# has no literal to skip to, so the regex engine starts a match at every character, and few
+# messages hold any of these.
+_OUT_OF_STOCK_WORDS: Final = (
+    "out", "stock", "stok", "habis", "het", "hết", "หมด", "gotad", "ubos na",
+)
+
+
+def _says_out_of_stock(text: str) -> bool:
+    return any(w in text for w in _OUT_OF_STOCK_WORDS) and _OUT_OF_STOCK.search(text) is not None
+
+
 # Words that put one product in place of another.
 _SUBSTITUTE: Final = re.compile(
     r"\binstead\b|\b(?:now|actually) (?:selling|stocking|carrying)\b|\bwe (?:now )?(?:stock|carry) "
@@ -419,7 +431,7 @@ def _brand(analysis: Analysis, ad: AdCreative) -> list[Finding]:
     # Another brand sent or sold in place of the ad's ("we're sending the VoltEdge power bank
     # instead"), or offered because the ad's is out of stock.
     instead = (any(w in lower for w in _SUBSTITUTE_WORDS) and _SUBSTITUTE.search(lower)) or (
-        named and (_OUT_OF_STOCK.search(folded) or _OUT_OF_STOCK.search(lower)))
+        named and (_says_out_of_stock(folded) or _says_out_of_stock(lower)))
     found = _first_other(chain(
         # Another brand by name, even beside the ad's ("the Happy Paws brand", "BrewMaster's
         # cold brew kit").

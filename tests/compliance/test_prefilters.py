@@ -24,6 +24,8 @@ _PIECES = [
     "carry", "sebagai", "ganti", "gantinya", "diganti", "dengan", "thay", "vào", "bằng", "en",
     "su", "lugar", "vez", "de", "em", "no", "sa", "halip", "Happy", "Paws", "ZenMove",
     "BrewMaster's", "KeyMaster\u2019s", "Mother's", "the", "from", "our", "kit", ".", ",", "!",
+    "out", "of", "sold", "Sold", "OUT", "habis", "tiada", "takde", "tidak", "ada", "stok",
+    "het", "hang", "hết", "hàng", "หมด", "esgotado", "agotada", "ubos", "na", "wala", "nang",
 ]
 
 texts = st.lists(st.sampled_from(_PIECES), max_size=12).map(" ".join)
@@ -50,6 +52,14 @@ def test_substitute_words_are_necessary_for_a_substitution(text: str) -> None:
 
 @settings(max_examples=400)
 @given(texts)
+def test_out_of_stock_words_are_necessary_for_out_of_stock(text: str) -> None:
+    for form in (text, text.lower()):
+        assert _necessary(cm._OUT_OF_STOCK_WORDS, cm._OUT_OF_STOCK, form, lower=False)
+        assert cm._says_out_of_stock(form) == (cm._OUT_OF_STOCK.search(form) is not None)
+
+
+@settings(max_examples=400)
+@given(texts)
 def test_an_apostrophe_s_is_necessary_for_a_possessive_name(text: str) -> None:
     assert _necessary(("'s", "\u2019s"), cm._POSSESSIVE_NAME, text, lower=False)
 
@@ -59,6 +69,7 @@ def test_the_generated_texts_do_reach_the_patterns() -> None:
     assert cm._CALLED_BRAND.search("the Happy Paws brand")
     assert cm._SUBSTITUTE.search("we now stock now the zenmove one instead")
     assert cm._POSSESSIVE_NAME.search("BrewMaster's kit")
+    assert cm._OUT_OF_STOCK.search("sorry, the zenmove mat is hết hàng")
 
 
 # -- factored alternations and partial passes: the same matches as the plain forms -----------

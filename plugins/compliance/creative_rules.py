@@ -296,10 +296,13 @@ def _price(analysis: Analysis, ad: AdCreative) -> list[Finding]:
         free_part = _free_part_charged(analysis, ad, others)
         if free_part:
             return [CHECK.finding("paid_after_free", free_part)]
-    offered = {int(p) for p in _PERCENT.findall(ad.offer or "")}
-    if offered:
-        quoted = [(m.start(), m.end(), int(m.group(1)))
-                  for m in _PERCENT.finditer(analysis.normalized.folded)]
+    # A "%" first: the pattern starts with a look-behind, which the regex engine tries at
+    # every character.
+    offer = ad.offer
+    offered = {int(p) for p in _PERCENT.findall(offer)} if offer and "%" in offer else None
+    folded = analysis.normalized.folded
+    if offered and "%" in folded:
+        quoted = [(m.start(), m.end(), int(m.group(1))) for m in _PERCENT.finditer(folded)]
         if quoted and not any(q in offered for _, _, q in quoted):
             return [CHECK.finding("price", [(s, e) for s, e, _ in quoted])]
     return []

@@ -105,6 +105,25 @@ def test_spaced_text_is_told_apart_without_the_regex_as_with_it(text: str) -> No
     assert textnorm._maybe_spaced(text) == (_MAYBE_SPACED.search(text) is not None)
 
 
+_PLAIN_SPACED = {
+    "letters": re.compile(r"(?<![a-z0-9])(?:[a-z][ .\-_*·]{1,2}){3,}[a-z](?![a-z0-9])"),
+    "digits": re.compile(r"(?<![a-z0-9])(?:[0-9][ .\-_*·]{1,2}){3,}[0-9](?![a-z0-9])"),
+}
+"""The spaced-out runs written plainly; ``textnorm`` adds a lookahead so the regex engine
+enters the repeat only where one may start, and must find exactly the same."""
+
+
+@settings(max_examples=1500)
+@given(st.text("ab 09.-_*·xZ,", max_size=40))
+def test_spaced_runs_are_found_as_the_plain_patterns_find_them(text: str) -> None:
+    for kind, fast in (("letters", textnorm._SPACED_LETTERS),
+                       ("digits", textnorm._SPACED_DIGITS)):
+        plain = _PLAIN_SPACED[kind]
+        assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    assert textnorm._SPACED_LETTERS.search("call w h a t s a p p")
+    assert textnorm._SPACED_DIGITS.search("0 8 1 2-3 4")
+
+
 def test_objects_made_by_filling_slots_equal_the_classes_own() -> None:
     """Spans, findings, violations, decisions and normalised texts made on the hot path
     without attrs' ``__init__`` are the objects the classes make (a field added to one of

@@ -168,7 +168,10 @@ class Analysis:
         """The lexicon settings of the matcher that made this analysis (:meth:`setting`)."""
         self.memo: dict[str, Any] = {}
         """Results derived from this analysis that every check shares (rule findings)."""
-        self._groups: dict[tuple[str, str, bool], dict[int, list[Range]]] = {}
+        # grouped(): by concept, then scope; one table with and one without the negated hits
+        # (string keys, whose hashes str keeps: a tuple key is hashed and compared anew).
+        self._groups: dict[str, dict[str, dict[int, list[Range]]]] = {}
+        self._unnegated_groups: dict[str, dict[str, dict[int, list[Range]]]] = {}
         self._negated: dict[int, bool] = {}  # by start: several concepts share a hit's start
         self._spans: dict[tuple[Range, ...], tuple[Span, ...]] = {}
         # Computed on first use (most messages need few of them): see the properties.
@@ -237,8 +240,11 @@ class Analysis:
         """The hits of ``concept`` by sentence, clause or message (index 0), in match order,
         without the negated ones if ``skip_negated``; computed once per message, since many
         rules share their concepts. Callers must not change the result."""
-        key = (concept, scope, skip_negated)
-        groups = self._groups.get(key)
+        table = self._unnegated_groups if skip_negated else self._groups
+        by_scope = table.get(concept)
+        if by_scope is None:
+            by_scope = table[concept] = {}
+        groups = by_scope.get(scope)
         if groups is None:
             groups = {}
             ends = self._ends(scope)
@@ -251,7 +257,7 @@ class Analysis:
                     groups[unit] = [hit]
                 else:
                     found.append(hit)
-            self._groups[key] = groups
+            by_scope[scope] = groups
         return groups
 
     def negated(self, hit: Range, concept: str | None = None) -> bool:

@@ -161,7 +161,7 @@ class Analysis:
     """What the checks need to know about one message, in normalised offsets."""
 
     def __init__(self, normalized: Normalized, hits: dict[str, list[Range]],
-                 settings: dict[tuple[str, str], Any] | None = None) -> None:
+                 settings: dict[str, dict[str, Any]] | None = None) -> None:
         self.normalized = normalized
         self.hits = hits
         self._settings = settings if settings is not None else {}
@@ -191,7 +191,8 @@ class Analysis:
     def setting(self, category: str, key: str, default: Any) -> Any:
         """A value of ``category``'s ``[settings]`` in the lexicons this message was
         analysed with (:attr:`Matcher.settings`), or ``default``."""
-        return self._settings.get((category, key), default)
+        table = self._settings.get(category)
+        return default if table is None else table.get(key, default)
 
     @property
     def sentence_ends(self) -> list[int]:
@@ -427,10 +428,11 @@ class Matcher:
         self.lexicon = lexicon
         # What the Python rules read on every message, laid out once: ``Lexicon.setting`` and
         # ``Lexicon.rule`` are interpreted calls (the lexicon is an attrs class).
-        self.settings: dict[tuple[str, str], Any] = {
-            (category, key): value
-            for category, table in lexicon.settings.items() for key, value in table.items()}
-        """Every category's settings, by ``(category, key)``."""
+        # By category, then key: two look-ups of strings, whose hashes str keeps (a tuple key
+        # is built and hashed on every read).
+        self.settings: dict[str, dict[str, Any]] = {
+            category: dict(table) for category, table in lexicon.settings.items()}
+        """Every category's settings: ``settings[category][key]``."""
         self.rules_by_id: dict[str, RuleSpec] = {rule.rule_id: rule for rule in lexicon.rules}
         """Every rule by id (a later file's rule replaces an earlier one of the same id)."""
         self._search, self._hits = _search_functions(*search_entries(lexicon, spelled_digits))

@@ -58,7 +58,8 @@ def setting(category: str, key: str, default: Any) -> Any:
     """A value of ``category``'s ``[settings]`` table in the lexicons, or ``default``
     (``Lexicon.setting``, without an interpreted call; a rule holding an analysis asks
     :meth:`Analysis.setting <mmtkit.plugins.compliance.analysis.Analysis.setting>`)."""
-    return default_matcher().settings.get((category, key), default)
+    table = default_matcher().settings.get(category)
+    return default if table is None else table.get(key, default)
 
 
 _CHECKS: dict[str, CategoryCheck] = {}

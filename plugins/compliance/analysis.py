@@ -173,7 +173,6 @@ class Analysis:
         self._groups: dict[str, dict[str, dict[int, list[Range]]]] = {}
         self._unnegated_groups: dict[str, dict[str, dict[int, list[Range]]]] = {}
         self._negated: dict[int, bool] = {}  # by start: several concepts share a hit's start
-        self._spans: dict[tuple[Range, ...], tuple[Span, ...]] = {}
         # Computed on first use (most messages need few of them): see the properties.
         self._sentence_ends: list[int] | None = None
         self._clause_ends: list[int] | None = None
@@ -295,23 +294,19 @@ class Analysis:
         return any(s < start and _near_cancels(text, end, start, words) for s, end in cues)
 
     def spans(self, ranges: Iterable[Range]) -> tuple[Span, ...]:
-        """Normalised ranges as spans of the original text, sorted and de-duplicated (kept:
-        the rules that fire on one message often point at the same words)."""
-        key = tuple(ranges)
-        found = self._spans.get(key)
-        if found is None:
-            normalized = self.normalized
-            if len(key) == 1:  # most findings point at one range: nothing to sort
-                s, e = key[0] if normalized.same_offsets else normalized.to_original(*key[0])
-                found = (_span(s, e),) if e > s else ()
-            else:
-                if normalized.same_offsets:
-                    mapped = set(key)
-                else:
-                    mapped = {normalized.to_original(s, e) for s, e in key}
-                found = tuple(_span(s, e) for s, e in sorted(mapped) if e > s)
-            self._spans[key] = found
-        return found
+        """Normalised ranges as spans of the original text, sorted and de-duplicated. (Not
+        kept: few findings of one message point at the same ranges, and a key of ranges
+        cost more to hash and store than the spans cost to make.)"""
+        listed = tuple(ranges)
+        normalized = self.normalized
+        if len(listed) == 1:  # most findings point at one range: nothing to sort
+            s, e = listed[0] if normalized.same_offsets else normalized.to_original(*listed[0])
+            return (_span(s, e),) if e > s else ()
+        if normalized.same_offsets:
+            mapped = set(listed)
+        else:
+            mapped = {normalized.to_original(s, e) for s, e in listed}
+        return tuple(_span(s, e) for s, e in sorted(mapped) if e > s)
 
     # -- entities, on first use -------------------------------------------------------------
 

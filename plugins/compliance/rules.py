@@ -54,13 +54,35 @@ def silenced(rule: RuleSpec, hits: dict[str, list[Range]]) -> bool:
     return any(concept in hits for concept in rule.unless)
 
 
+class _Rule:
+    """A lexicon rule's fields as its evaluation reads them. A :class:`RuleSpec` is an attrs
+    class of a module that is not compiled, so each of its fields costs a generic attribute
+    look-up; here they are the compiled class's own slots."""
+
+    def __init__(self, spec: RuleSpec) -> None:
+        self.spec = spec
+        self.category = spec.category
+        self.all = spec.all
+        self.scope = spec.scope
+        self.negatable = spec.negatable
+        self.none = spec.none
+        self.unless = spec.unless
+        self.within = spec.within
+
+
 def evaluate(rule: RuleSpec, analysis: Analysis) -> Finding | None:
+    """The finding of ``rule`` on ``analysis``, or None if it does not fire."""
+    return _evaluate(_Rule(rule), analysis)
+
+
+def _evaluate(rule: _Rule, analysis: Analysis) -> Finding | None:
     hits = analysis.hits
     for concept in rule.all:
         if concept not in hits:
             return None
-    if silenced(rule, hits):
-        return None
+    for concept in rule.unless:  # silenced()
+        if concept in hits:
+            return None
     # Only the blockers that occur at all can block (most rules list some; few messages
     # hold any of them).
     blockers = [c for c in rule.none if c in hits] if rule.none else rule.none
@@ -74,7 +96,7 @@ def evaluate(rule: RuleSpec, analysis: Analysis) -> Finding | None:
         if not kept:
             return None
         if rule.scope == "message" or all(a[0] <= b[0] for a, b in pairwise(kept)):
-            return new_finding(rule, (kept[0],))
+            return new_finding(rule.spec, (kept[0],))
     scope = rule.scope
     negatable = rule.negatable
     grouped = analysis.grouped
@@ -109,7 +131,7 @@ def evaluate(rule: RuleSpec, analysis: Analysis) -> Finding | None:
                     span = max(r[1] for r in chosen) - min(r[0] for r in chosen)
                     if span > rule.within:
                         continue
-                return new_finding(rule, tuple(chosen))
+                return new_finding(rule.spec, tuple(chosen))
     return None
 
 
@@ -128,12 +150,12 @@ class RuleIndex:
         # concept occurs in it, in lexicon order.
         # With each, the other concepts it needs: a few dict look-ups tell whether they all
         # occur (a frozenset compared with the hits' keys view costs ten times as much).
-        self._by_trigger: dict[str, list[tuple[int, RuleSpec, tuple[str, ...]]]] = {}
+        self._by_trigger: dict[str, list[tuple[int, _Rule, tuple[str, ...]]]] = {}
         for order, rule in enumerate(rules):
             if not rule.python and rule.direction == direction:
                 trigger = rule.all[-1]
                 others = tuple(dict.fromkeys(c for c in rule.all if c != trigger))
-                self._by_trigger.setdefault(trigger, []).append((order, rule, others))
+                self._by_trigger.setdefault(trigger, []).append((order, _Rule(rule), others))
 
     def findings(self, analysis: Analysis) -> dict[str, list[Finding]]:
         cached = analysis.memo.get(self.direction)
@@ -141,7 +163,7 @@ class RuleIndex:
             return cached  # type: ignore[no-any-return]
         hits = analysis.hits
         by_trigger = self._by_trigger
-        candidates: list[tuple[int, RuleSpec, tuple[str, ...]]] = []
+        candidates: list[tuple[int, _Rule, tuple[str, ...]]] = []
         for concept in hits:
             entries = by_trigger.get(concept)
             if entries is None:
@@ -154,7 +176,7 @@ class RuleIndex:
                     candidates.append(entry)
         by_category: dict[str, list[Finding]] = {}
         for _, rule, _ in sorted(candidates, key=lambda e: e[0]):
-            finding = evaluate(rule, analysis)
+            finding = _evaluate(rule, analysis)
             if finding is not None:
                 by_category.setdefault(rule.category, []).append(finding)
         analysis.memo[self.direction] = by_category

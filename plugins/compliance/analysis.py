@@ -331,8 +331,13 @@ class Analysis:
     @property
     def phones(self) -> list[entities.Found]:
         if self._phones is None:
-            self._phones = entities.phone_numbers(self.normalized.folded,
-                                                  spelled=SPELLED_DIGIT in self.hits)
+            normalized = self.normalized
+            folded = normalized.folded
+            spelled = self.hits.get(SPELLED_DIGIT)
+            # The spelled digits were found in ``text``: where leetspeak or spaced-out letters
+            # made it differ from ``folded``, their places say nothing of the folded tokens.
+            self._phones = entities.phone_numbers(folded, spelled=spelled is not None and (
+                normalized.text != folded or entities.may_spell_a_number(folded, spelled)))
         return self._phones
 
     @property

@@ -21,8 +21,8 @@ from phonenumbers import PhoneMetadata, ValidationResult
 from mmtkit.native import c_function
 
 __all__ = ["DIGIT_WORDS", "WRITTEN_DOT", "Found", "Money", "emails", "executable_files", "handles",
-           "has_digit", "matches", "money", "phone_numbers", "prefix_alternation",
-           "spelled_phone_numbers", "urls"]
+           "has_digit", "matches", "may_spell_a_number", "money", "phone_numbers",
+           "prefix_alternation", "spelled_phone_numbers", "urls"]
 
 
 @frozen
@@ -511,6 +511,50 @@ DIGIT_WORDS: Final = tuple(_DIGIT_WORDS)
 """The spelled digits, for a caller that can tell cheaply whether a text holds any (the
 compliance matcher finds them with its lexicon terms and calls
 :func:`spelled_phone_numbers` only then)."""
+
+
+_LATIN_DIGIT_WORD_SET: Final = frozenset(w for w in _DIGIT_WORDS if w.isascii())
+_GAP_CHARS: Final = " ,.-"
+_TOKEN_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_HITS_CAPPED: Final = 64
+
+
+def _is_thai(ch: str) -> bool:
+    return "\u0e00" <= ch <= "\u0e7f"
+
+
+def may_spell_a_number(text: str, spelled: list[tuple[int, int]]) -> bool:
+    """Whether :func:`spelled_phone_numbers` can find anything in ``text``, given where its
+    spelled digits stand (every one, as the compliance matcher finds them; it stops at 64).
+
+    A number it accepts is a run of two tokens or more with a spelled digit (or "double",
+    "triple") among them, so some spelled digit has a token beside it, a few spaces, commas,
+    dots or dashes away: a digit, a Thai digit word, or another spelled digit. Most texts
+    hold one spelled digit alone ("one of them", "ba", "nam"), and then the tokenising pass
+    (a pattern tried at every character) is not needed."""
+    if len(spelled) >= _HITS_CAPPED or any(word in text for word in _REPEATS):
+        return True
+    size = len(text)
+    for start, end in spelled:
+        after = end  # the next token starts after at most three gap characters
+        while after < size and after - end < 3 and text[after] in _GAP_CHARS:
+            after += 1
+        if after < size and text[after] not in _GAP_CHARS:
+            ch = text[after]
+            if ch.isdigit() or _is_thai(ch):
+                return True
+            if ch in _TOKEN_CHARS:
+                word_end = after
+                while word_end < size and text[word_end] in _TOKEN_CHARS:
+                    word_end += 1
+                if text[after:word_end] in _LATIN_DIGIT_WORD_SET:
+                    return True
+        before = start  # a digit group or a Thai word ending just before
+        while before > 0 and start - before < 3 and text[before - 1] in _GAP_CHARS:
+            before -= 1
+        if before > 0 and (text[before - 1].isdigit() or _is_thai(text[before - 1])):
+            return True
+    return False
 
 
 def spelled_phone_numbers(text: str) -> list[Found]:

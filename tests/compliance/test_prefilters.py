@@ -183,3 +183,44 @@ def test_the_generated_link_texts_do_reach_the_pattern() -> None:
     assert entities._URL.search("whatsapp dot me slash 62812")
     assert entities._link_may_end("shop cham com")
     assert not entities._link_may_end("tra loi cham lam.")
+
+
+# -- spelled phone numbers: the pass runs only where a spelled digit has a token beside it ----
+
+_PHONE_PIECES = [
+    "zero", "one", "two", "three", "oh", "nol", "satu", "delapan", "ba", "nam", "hai", "um",
+    "double", "triple", "0812", "3456", "7890", "8", "12", "2024", "หนึ่ง", "สอง", "แปด",
+    "call", "me", "at", "of", "them", "x", "on3", "0ne", "w h a", "o n e", "$", "@", "(", ")",
+]
+_PHONE_GAPS = st.sampled_from([" ", "  ", "   ", "    ", ",", ", ", ".", "-", " - ", "", "\n"])
+_phone_texts = st.lists(st.tuples(st.sampled_from(_PHONE_PIECES), _PHONE_GAPS),
+                        max_size=14).map(lambda parts: "".join(p + g for p, g in parts))
+
+
+@settings(max_examples=1500)
+@given(_phone_texts)
+def test_spelled_numbers_are_found_as_without_the_shortcut(text: str) -> None:
+    from mmtkit.plugins.compliance.analysis import SPELLED_DIGIT, default_matcher
+
+    analysis = default_matcher()._analyse(text)
+    folded = analysis.normalized.folded
+    spelled = analysis.hits.get(SPELLED_DIGIT)
+    assert analysis.phones == entities.phone_numbers(folded, spelled=spelled is not None)
+    if spelled is not None and analysis.normalized.text == folded and (
+            not entities.may_spell_a_number(folded, spelled)):
+        assert entities.spelled_phone_numbers(folded) == []
+
+
+def test_the_spelled_number_shortcut_is_taken_and_passed() -> None:
+    """The property above is only worth something if both answers occur."""
+    from mmtkit.plugins.compliance.analysis import SPELLED_DIGIT, default_matcher
+
+    def may(text: str) -> bool:
+        analysis = default_matcher()._analyse(text)
+        return entities.may_spell_a_number(analysis.normalized.folded,
+                                           analysis.hits[SPELLED_DIGIT])
+
+    assert not may("one of them is ready, the other two ship on monday")
+    assert may("call zero eight one two 3456 7890")
+    assert may("0812 three 4567 890")
+    assert entities.spelled_phone_numbers("call zero eight one two 3456 7890")

@@ -224,3 +224,36 @@ def test_the_spelled_number_shortcut_is_taken_and_passed() -> None:
     assert may("call zero eight one two 3456 7890")
     assert may("0812 three 4567 890")
     assert entities.spelled_phone_numbers("call zero eight one two 3456 7890")
+
+
+# -- links and e-mail addresses tried only where they can begin: the matches of a search -----
+
+_ADDRESS_PIECES = [*_LINK_PIECES, "]", ")", "{", "}", "at", "arroba", "[at]", "(at)", "[dot]",
+                   "gmail", "yahoo", "a.b", "_", "9", "%", "+", ",", "www.", "shop-", "-x"]
+_ADDRESS_GAPS = st.sampled_from([" ", "", "\n", "  ", "\u00a0", " , "])
+address_texts = st.lists(st.tuples(st.sampled_from(_ADDRESS_PIECES), _ADDRESS_GAPS),
+                         max_size=14).map(lambda parts: "".join(p + g for p, g in parts))
+
+
+@settings(max_examples=2000)
+@given(address_texts)
+def test_links_and_mailboxes_tried_where_they_can_begin_are_those_a_search_finds(
+        text: str) -> None:
+    assert (entities._anchored(entities._URL, text, entities._link_starts(text))
+            == entities._found(entities._URL, text))
+    starts = entities._mailbox_starts(text)
+    for pattern in (entities._EMAIL, entities._SPACED_EMAIL, entities._PROVIDER_EMAIL):
+        assert entities._anchored(pattern, text, starts) == entities._found(pattern, text)
+
+
+def test_the_generated_address_texts_do_reach_the_patterns() -> None:
+    for pattern, text in [
+        (entities._URL, "whatsapp dot me slash 62812"),
+        (entities._URL, "see https://x1.shop/a and shop-x1 [dot] com"),
+        (entities._EMAIL, "a.b [at] gmail [dot] com"),
+        (entities._SPACED_EMAIL, "a.b @ gmail , com"),
+        (entities._PROVIDER_EMAIL, "a.b at gmail"),
+    ]:
+        starts = (entities._link_starts(text) if pattern is entities._URL
+                  else entities._mailbox_starts(text))
+        assert entities._anchored(pattern, text, starts) == entities._found(pattern, text) != []

@@ -240,6 +240,20 @@ def _free_part_charged(analysis: Analysis, ad: AdCreative, others: list[Money]) 
                                  same_sentence=True)
 
 
+def _word_starts(text: str, item: str) -> list[int]:
+    """Where ``item`` (lower-case letters) stands with no letter before it: the matches of
+    ``(?<![a-z])item``, without making a pattern per item and message."""
+    found: list[int] = []
+    at = text.find(item)
+    while at >= 0:
+        if at == 0 or not "a" <= text[at - 1] <= "z":
+            found.append(at)
+            at = text.find(item, at + len(item))
+        else:
+            at = text.find(item, at + 1)
+    return found
+
+
 def _near_unfree_mentions(analysis: Analysis, items: tuple[str, ...], charges: list[Range],
                           *, same_sentence: bool = False) -> list[Range]:
     """The charges close to a mention of a free item that the message does not itself call
@@ -249,8 +263,8 @@ def _near_unfree_mentions(analysis: Analysis, items: tuple[str, ...], charges: l
     unit = analysis.unit
     near: list[Range] = []
     for item in items:
-        for match in re.finditer(rf"(?<![a-z]){item}", folded):
-            at, end = match.start(), match.end()
+        for at in _word_starts(folded, item):
+            end = at + len(item)
             if any(abs(f[0] - at) <= _FREE_SAID_REACH
                    and unit("sentence", f[0]) == unit("sentence", at) for f in free_words):
                 continue  # "delivery is free": the message keeps that part of the promise

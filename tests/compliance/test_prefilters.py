@@ -257,3 +257,10 @@ def test_the_generated_address_texts_do_reach_the_patterns() -> None:
         starts = (entities._link_starts(text) if pattern is entities._URL
                   else entities._mailbox_starts(text))
         assert entities._anchored(pattern, text, starts) == entities._found(pattern, text) != []
+
+
+@settings(max_examples=1000)
+@given(st.text("ab", min_size=3, max_size=4), st.text("ab .é1", max_size=30))
+def test_a_free_item_is_found_where_its_pattern_finds_it(item: str, text: str) -> None:
+    assert cm._word_starts(text, item) == [
+        m.start() for m in re.finditer(rf"(?<![a-z]){item}", text)]

@@ -46,7 +46,13 @@ from mmtkit.plugins.compliance.analysis import (
     default_matcher,
 )
 from mmtkit.plugins.compliance.check import CategoryCheck, setting
-from mmtkit.plugins.compliance.entities import Money, prefix_alternation
+from mmtkit.plugins.compliance.entities import (
+    Money,
+    matches,
+    matches_at,
+    positions,
+    prefix_alternation,
+)
 from mmtkit.plugins.compliance.rules import Finding
 from mmtkit.policy import AdCreative, PolicyContext
 from mmtkit.textnorm import WORD_CHARS, normalize_term
@@ -73,6 +79,38 @@ _INTRO: Final = re.compile(
     rf"(?=(?i:[{''.join(sorted({cue[0] for cue in _INTRO_CUES}))}])|จาก|ร้าน)"
     rf"(?:(?<!\w)(?i:{prefix_alternation(list(_INTRO_CUES))})\s+|จาก *|ร้าน *)({_NAME})"
 )
+# Where _INTRO can begin, found from the name it needs (an ASCII capital after whitespace):
+# the lengths of the cues ending in each lower-case ASCII letter, so a cue is only tried
+# where it could end right before that whitespace. A non-ASCII letter before it may be one
+# of a cue's letters in another case, so every length is tried there.
+_INTRO_LENGTHS: Final = tuple(sorted({len(cue) for cue in _INTRO_CUES}))
+_INTRO_BY_LAST: Final = {
+    last: tuple(sorted({len(c) for c in _INTRO_CUES if c[-1] == last}))
+    for last in {cue[-1] for cue in _INTRO_CUES} if last.isascii()
+}
+_NAME_AFTER_SPACE: Final = re.compile(r"\s[A-Z]")
+_THAI_CUES: Final = ("จาก", "ร้าน")
+
+
+def _intro_starts(text: str) -> list[int]:
+    """Every place :data:`_INTRO` may begin: a Thai cue, or where a cue would end right
+    before the whitespace in front of a capital letter (property tests hold the matches
+    tried there to those of a search)."""
+    starts: list[int] = []
+    for cue in _THAI_CUES:
+        starts += positions(text, cue)
+    for match in matches(_NAME_AFTER_SPACE, text):
+        end = match.start()
+        while end > 0 and text[end - 1].isspace():
+            end -= 1
+        if end == 0:
+            continue
+        last = text[end - 1]
+        lengths = _INTRO_BY_LAST.get(last.lower(), ()) if last.isascii() else _INTRO_LENGTHS
+        starts += [end - n for n in lengths if n <= end]
+    return starts
+
+
 # A business signing its message: "Globetrek Holidays here 😊".
 _SIGNED: Final = re.compile(rf"(?<![\w'])({_NAME})\s+here\b")
 _GREETINGS: Final = frozenset({
@@ -375,10 +413,12 @@ def _without_greeting(name: str) -> str:
     return " ".join(words)
 
 
-def _business_names(pattern: re.Pattern[str], text: str, clean: Callable[[str], str]
-                    ) -> Iterator[str]:
-    """The names ``pattern`` captures that look like a business once cleaned."""
-    for match in pattern.finditer(text):
+def _business_names(pattern: re.Pattern[str], text: str, clean: Callable[[str], str],
+                    starts: Callable[[str], list[int]] | None = None) -> Iterator[str]:
+    """The names ``pattern`` captures that look like a business once cleaned (tried only at
+    ``starts(text)`` when the pattern can begin nowhere else)."""
+    found = pattern.finditer(text) if starts is None else matches_at(pattern, text, starts(text))
+    for match in found:
         if _looks_like_business(name := clean(match.group(1))):
             yield name
 
@@ -458,7 +498,7 @@ def _brand(analysis: Analysis, ad: AdCreative) -> list[Finding]:
         if "'s" in original or "\u2019s" in original else (),
         (m.group() for m in _OTHER_NAME.finditer(original)) if instead else (),
         # Another business introducing or signing itself, when the ad's brand is never named.
-        () if named else _business_names(_INTRO, original, str.strip),
+        () if named else _business_names(_INTRO, original, str.strip, _intro_starts),
         () if named or " here" not in original else _business_names(
             _SIGNED, original, _without_greeting),
     ), brand, folded)

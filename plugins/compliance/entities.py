@@ -21,8 +21,8 @@ from phonenumbers import PhoneMetadata, ValidationResult
 from mmtkit.native import c_function
 
 __all__ = ["DIGIT_WORDS", "WRITTEN_DOT", "Found", "Money", "emails", "executable_files", "handles",
-           "has_digit", "matches", "may_spell_a_number", "money", "phone_numbers",
-           "prefix_alternation", "spelled_phone_numbers", "urls"]
+           "has_digit", "matches", "matches_at", "may_spell_a_number", "money", "phone_numbers",
+           "positions", "prefix_alternation", "spelled_phone_numbers", "urls"]
 
 
 @frozen
@@ -276,7 +276,8 @@ _LABEL_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 _LOCAL_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._%+-")
 
 
-def _positions(text: str, needle: str) -> list[int]:
+def positions(text: str, needle: str) -> list[int]:
+    """Every place ``needle`` begins in ``text``, overlapping ones too."""
     found: list[int] = []
     at = text.find(needle)
     while at >= 0:
@@ -302,7 +303,7 @@ def _before_each(text: str, needles: tuple[str, ...], *, itself: bool) -> list[i
     before one (where a ``\\s?`` in front of it begins)."""
     ends: list[int] = []
     for needle in needles:
-        for at in _positions(text, needle):
+        for at in positions(text, needle):
             if itself:
                 ends.append(at)
             if at > 0 and text[at - 1].isspace():
@@ -310,35 +311,40 @@ def _before_each(text: str, needles: tuple[str, ...], *, itself: bool) -> list[i
     return ends
 
 
-def _anchored(pattern: re.Pattern[str], text: str, starts: list[int]) -> list[Found]:
-    """``_found(pattern, text)`` for a pattern that can begin a match only at ``starts``
+def matches_at(pattern: re.Pattern[str], text: str, starts: list[int]
+               ) -> list[re.Match[str]]:
+    """``matches(pattern, text)`` for a pattern that can begin a match only at ``starts``
     and never matches an empty string, tried at those places alone.
 
-    The link and e-mail patterns begin with a look-behind, so a search tries them at every
-    position of the text (a 200-character message with a written-out dot cost 20 us for
-    links and as much for e-mail addresses); they can only begin where a run of label or
-    mailbox characters ends in a dot or an "at", which a few substring searches find. The
-    matches are those of a search: tried left to right, a later one only after the last
-    one's end (property tests hold the two to the same matches)."""
-    found: list[Found] = []
+    The link, e-mail and introduction patterns begin with a look-behind or a look-ahead, so
+    a search tries them at every position of the text (a 200-character message with a
+    written-out dot cost 20 us for links and as much for e-mail addresses); where they can
+    begin, a few substring searches tell. The matches are those of a search: tried left to
+    right, a later one only after the last one's end (property tests hold the two to the
+    same matches)."""
+    found: list[re.Match[str]] = []
     end = 0
     for start in sorted(set(starts)):
         if start >= end:
             match = pattern.match(text, start)
             if match is not None:
                 end = match.end()
-                found.append(Found(start, end, match.group()))
+                found.append(match)
     return found
+
+
+def _anchored(pattern: re.Pattern[str], text: str, starts: list[int]) -> list[Found]:
+    return [Found(m.start(), m.end(), m.group()) for m in matches_at(pattern, text, starts)]
 
 
 def _link_starts(text: str) -> list[int]:
     """Where :data:`_URL` can begin: at a scheme or "www.", or where a label begins that
     ends in a dot (its first label is a whole run of label characters: a label is atomic
     and neither "-" nor a label character can begin a dot)."""
-    dots = _positions(text, ".")
+    dots = positions(text, ".")
     dots += _before_each(text, ("[", "(", "{"), itself=True)
     dots += _before_each(text, _DOT_WORDS, itself=False)
-    return _positions(text, "http") + _positions(text, "www.") + _run_starts(
+    return positions(text, "http") + positions(text, "www.") + _run_starts(
         text, dots, _LABEL_CHARS)
 
 

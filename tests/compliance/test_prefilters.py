@@ -264,3 +264,28 @@ def test_the_generated_address_texts_do_reach_the_patterns() -> None:
 def test_a_free_item_is_found_where_its_pattern_finds_it(item: str, text: str) -> None:
     assert cm._word_starts(text, item) == [
         m.start() for m in re.finditer(rf"(?<![a-z]){item}", text)]
+
+
+# -- a business introducing itself: tried only where a cue could end before a capital --------
+
+_INTRO_PIECES = [*cm._INTRO_CUES, "THIS IS", "Welcome To", "FROM", "ſomos", "Kami", "\u212aami",
+                 "dİ sini", "bÊn", "Horizon", "Tours", "ZenMove", "AB", "&", "x", "ok", "😊",
+                 "จาก", "ร้าน", "hi", "é", "De"]
+intro_texts = st.lists(st.tuples(st.sampled_from(_INTRO_PIECES),
+                                 st.sampled_from([" ", "", "  ", "\n", "\u00a0", ", ", "! "])),
+                       max_size=10).map(lambda parts: "".join(p + g for p, g in parts))
+
+
+@settings(max_examples=2000)
+@given(intro_texts)
+def test_introductions_tried_where_they_can_begin_are_those_a_search_finds(text: str) -> None:
+    anchored = entities.matches_at(cm._INTRO, text, cm._intro_starts(text))
+    assert ([(m.span(), m.group(1)) for m in anchored]
+            == [(m.span(), m.group(1)) for m in cm._INTRO.finditer(text)])
+
+
+def test_the_generated_introductions_do_reach_the_pattern() -> None:
+    for text in ("thanks for reaching out to Horizon Tours", "Kami ZenMove", "จากZenMove",
+                 "\u212aami  ZenMove", "ſomos\nAB"):
+        assert cm._INTRO.search(text) is not None
+        assert entities.matches_at(cm._INTRO, text, cm._intro_starts(text))

@@ -475,7 +475,7 @@ def _country_code_of(number: str, metadata: Any) -> tuple[int, str]:
         full = number[1:]
         from_default_region = False
     elif metadata.international_prefix is not None:
-        idd = re.compile(metadata.international_prefix).match(number)
+        idd = _idd_pattern(metadata.international_prefix).match(number)
         # An international prefix followed by a 0 is not one ("00" then "0...").
         if idd is not None and not number.startswith("0", idd.end()):
             full = number[idd.end():]
@@ -498,6 +498,19 @@ def _country_code_of(number: str, metadata: Any) -> tuple[int, str]:
                 or _pnu._test_number_length(full, metadata) == ValidationResult.TOO_LONG):
             return metadata.country_code, national
     return 0, ""
+
+
+_IDD_PATTERNS: Final[dict[str, re.Pattern[str]]] = {}
+
+
+def _idd_pattern(prefix: str) -> re.Pattern[str]:
+    """A region's international dialling prefix, compiled once: ``re.compile`` looks its
+    own cache up in interpreted code, for every region tried on every candidate (the
+    metadata of the served regions holds a handful of prefixes)."""
+    pattern = _IDD_PATTERNS.get(prefix)
+    if pattern is None:
+        pattern = _IDD_PATTERNS[prefix] = re.compile(prefix)
+    return pattern
 
 
 def _phonenumbers_internals() -> Any:
@@ -687,8 +700,8 @@ def _amount(raw: str) -> float:
         return float(raw)
     head, tail = raw[:cut], raw[cut + 1:]
     if len(tail) == 3:  # a thousands separator: 25.000, 1,299
-        return float(re.sub(r"[.,]", "", raw))
-    return float(re.sub(r"[.,]", "", head) + "." + tail)
+        return float(raw.replace(".", "").replace(",", ""))
+    return float(head.replace(".", "").replace(",", "") + "." + tail)
 
 
 def money(text: str) -> list[Money]:
@@ -702,7 +715,6 @@ def money(text: str) -> list[Money]:
         start, end = m.start(), m.end()
         if start > 0 and text[start - 1] in ".,":
             continue
-        value = _amount(m.group())
         before_match = _PREFIX.search(text, max(0, start - 6), start)
         if before_match is not None and before_match.start() > 0 and (
             text[before_match.start() - 1].isalnum() and before_match.group(1).isalpha()
@@ -711,8 +723,8 @@ def money(text: str) -> list[Money]:
         if before_match is not None:
             mult = _MULTIPLIER_AFTER.match(text, end)
             factor = _MULTIPLIERS[mult.group(1)] if mult else 1.0
-            found.append(Money(before_match.start(), mult.end() if mult else end, value * factor,
-                               before_match.group(1)))
+            found.append(Money(before_match.start(), mult.end() if mult else end,
+                               _amount(m.group()) * factor, before_match.group(1)))
             continue
         if start > 0 and text[start - 1].isalnum() and text[start - 1] < "\u0e00":
             continue  # "farm10" is not an amount; Thai glues numbers to words: "3แท่ง387บาท"
@@ -720,6 +732,7 @@ def money(text: str) -> list[Money]:
         if after_match is None:
             continue
         unit = after_match.group(1)
+        value = _amount(m.group())
         if unit in ("d", "đ") and value < 1000:  # "3d2n" is a trip, not 3 dong
             continue
         currency = None if unit in _MULTIPLIERS else unit

@@ -23,15 +23,24 @@ from mmtkit.policy import PolicyContext
 __all__ = ["allowed", "app_by_link", "contact_details", "executable_files", "host_of",
            "lookalike_links"]
 
-_SCHEME: Final = re.compile(r"^(?:https?://)?(?:www\.)?")
 _SPACED_DOT: Final = re.compile(r" ?\. ?")
 _HOST_END: Final = re.compile(r"[/\s?#]")
+_WHITESPACE: Final = re.compile(r"\s")
 
 
 def host_of(url: str) -> str:
-    """The host of a link as written in chat (``bit.ly/x`` → ``bit.ly``)."""
-    plain = _SPACED_DOT.sub(".", WRITTEN_DOT.sub(".", url))
-    return _HOST_END.split(_SCHEME.sub("", plain), maxsplit=1)[0]
+    """The host of a link as written in chat (``bit.ly/x`` → ``bit.ly``).
+
+    A link with neither whitespace nor a bracket has no written-out dot to replace (most
+    links: the replacing patterns start with an optional character, which the regex engine
+    tries at every position, three times per link and rule)."""
+    if "[" in url or "(" in url or "{" in url or _WHITESPACE.search(url) is not None:
+        url = _SPACED_DOT.sub(".", WRITTEN_DOT.sub(".", url))
+    start = 8 if url.startswith("https://") else 7 if url.startswith("http://") else 0
+    if url.startswith("www.", start):
+        start += 4
+    end = _HOST_END.search(url, start)
+    return url[start:end.start()] if end is not None else url[start:]
 
 
 def allowed(host: str, domains: list[str]) -> bool:

@@ -302,3 +302,27 @@ def test_an_amount_is_read_as_with_the_separators_taken_out_by_a_pattern(raw: st
     else:
         plain = float(re.sub(r"[.,]", "", raw[:cut]) + "." + raw[cut + 1:])
     assert entities._amount(raw) == plain
+
+
+# -- a link's host: the written-out dots replaced only where a link can hold one -------------
+
+_SCHEME = re.compile(r"^(?:https?://)?(?:www\.)?")
+
+
+def _plain_host_of(url: str) -> str:
+    plain = re.sub(r" ?\. ?", ".", entities.WRITTEN_DOT.sub(".", url))
+    return re.split(r"[/\s?#]", _SCHEME.sub("", plain), maxsplit=1)[0]
+
+
+_HOST_PIECES = ["https://", "http://", "http:/", "https:", "www.", "www", "bit", ".", "ly",
+                "/", "?", "#", "dot", "[", "]", "(", ")", "{", "}", "x1", "-", "tiktok"]
+
+
+@settings(max_examples=2000)
+@given(st.lists(st.tuples(st.sampled_from(_HOST_PIECES),
+                          st.sampled_from(["", "", " ", "\u00a0", "\n"])), max_size=8).map(
+    lambda parts: "".join(p + g for p, g in parts)))
+def test_a_link_s_host_is_read_as_with_every_replacement(url: str) -> None:
+    from mmtkit.plugins.compliance.link_rules import host_of
+
+    assert host_of(url) == _plain_host_of(url)

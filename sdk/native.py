@@ -30,6 +30,7 @@ COMPILED = (
     "mmtkit.plugins.compliance.check",
     "mmtkit.plugins.compliance.creative_rules",
     "mmtkit.plugins.compliance.entities",
+    "mmtkit.plugins.compliance.history_rules",
     "mmtkit.plugins.compliance.link_rules",
     "mmtkit.plugins.compliance.model",
     "mmtkit.plugins.compliance.rules",

@@ -1,6 +1,7 @@
 """Throughput, latency and worst cases of the built-in compliance checks.
 
     .venv/bin/python bench/compliance.py [--corpus FILE] [--rounds N] [--json]
+    .venv/bin/python bench/compliance.py --instructions [--corpus FILE]
 
 What it measures, all in one process on one core:
 
@@ -21,6 +22,12 @@ What it measures, all in one process on one core:
 
 Figures depend on the machine and on its load; compare the ratio against the baseline when
 comparing machines.
+
+``--instructions`` counts instead of timing, for comparing builds on a shared host whose speed
+changes within minutes: the instructions per message of the same engine loop (analysis cache
+cleared before each message), under valgrind's callgrind with ``PYTHONHASHSEED=0``, one round
+over the corpus subtracted from four so that start-up and the lexicon's loading cancel out
+(about two minutes; needs ``valgrind``). docs/benchmarks.md quotes these counts.
 """
 
 from __future__ import annotations
@@ -28,8 +35,11 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import re
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -92,7 +102,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions per message under callgrind instead of timing")
+    parser.add_argument("--loop", type=int, help=argparse.SUPPRESS)  # what --instructions runs
     args = parser.parse_args(argv)
+    if args.instructions:
+        return _count_instructions(args.corpus)
 
     manager = PluginManager.with_entry_points(env={})
     engine = PolicyEngine(manager.hooks)
@@ -103,6 +118,12 @@ def main(argv: list[str] | None = None) -> int:
         engine.check_outbound(content, context)
 
     clear = matcher.analyse.cache_clear
+    if args.loop is not None:
+        for _ in range(args.loop):
+            for content, context in items:
+                clear()
+                engine.check_outbound(content, context)
+        return 0
     latencies: list[int] = []  # CPU time of this thread per message
     wall_latencies: list[int] = []
     pattern = re.compile("|".join(re.escape(w) for w in BASELINE_WORDS), re.IGNORECASE)
@@ -191,6 +212,32 @@ def main(argv: list[str] | None = None) -> int:
             "worst_case_ms": {k: round(v, 2) for k, v in worst.items()},
             "full_1mb_analysis_ms": round(linear_ms, 1),
         }, sort_keys=True))
+    return 0
+
+
+def _count_instructions(corpus: Path) -> int:
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        print("--instructions needs valgrind (Debian: apt-get install valgrind)", file=sys.stderr)
+        return 2
+    messages = len(read_corpus(corpus))
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    runs = {rounds: subprocess.Popen(
+        [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+         __file__, "--corpus", str(corpus), "--loop", str(rounds)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+        for rounds in (1, 4)}  # side by side: the machine has two cores
+    counts: dict[int, int] = {}
+    for rounds, run in runs.items():
+        _, errors = run.communicate()
+        found = re.search(r"Collected : (\d+)", errors)
+        if run.returncode != 0 or found is None:
+            print(f"callgrind failed ({rounds} rounds):\n{errors[-2000:]}", file=sys.stderr)
+            return 1
+        counts[rounds] = int(found.group(1))
+    per_message = (counts[4] - counts[1]) / (3 * messages)
+    print(f"corpus: {corpus} ({messages} messages)")
+    print(f"instructions per message (callgrind, four rounds minus one): {per_message:,.0f}")
     return 0
 
 

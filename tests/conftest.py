@@ -49,6 +49,28 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         session.config.stash[_WHEEL_BUILD] = _start_wheel_build()
 
 
+# Under pytest-xdist (`make test`) the test files go to the workers in collection order, a
+# file at a time: the slowest are put first, so that no worker starts a minute-long file last
+# while the others have finished (the packaging tests wait for a wheel build; the delivery
+# tests run against the sandbox for a set time). A single process keeps the usual order, which
+# gives the wheel build, started at collection, the other tests' time to finish in.
+_SLOWEST_FILES = (
+    "tests/test_packaging.py",
+    "tests/transport/test_delivery_against_sandbox.py",
+    "tests/gateway/test_crash.py",
+    "tests/compliance/test_model.py",
+    "tests/transport/test_crash_resume.py",
+    "tests/core/test_native.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    rank = {path: order for order, path in enumerate(_SLOWEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.nodeid.partition("::")[0], len(rank)))
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     build = session.config.stash.get(_WHEEL_BUILD, None)
     if build is not None:

@@ -235,7 +235,7 @@ address_texts = st.lists(st.tuples(st.sampled_from(_ADDRESS_PIECES), _ADDRESS_GA
                          max_size=14).map(lambda parts: "".join(p + g for p, g in parts))
 
 
-@settings(max_examples=2000)
+@settings(max_examples=800)
 @given(address_texts)
 def test_links_and_mailboxes_tried_where_they_can_begin_are_those_a_search_finds(
         text: str) -> None:
@@ -276,7 +276,7 @@ intro_texts = st.lists(st.tuples(st.sampled_from(_INTRO_PIECES),
                        max_size=10).map(lambda parts: "".join(p + g for p, g in parts))
 
 
-@settings(max_examples=2000)
+@settings(max_examples=800)
 @given(intro_texts)
 def test_introductions_tried_where_they_can_begin_are_those_a_search_finds(text: str) -> None:
     anchored = entities.matches_at(cm._INTRO, text, cm._intro_starts(text))
@@ -318,7 +318,7 @@ _HOST_PIECES = ["https://", "http://", "http:/", "https:", "www.", "www", "bit",
                 "/", "?", "#", "dot", "[", "]", "(", ")", "{", "}", "x1", "-", "tiktok"]
 
 
-@settings(max_examples=2000)
+@settings(max_examples=800)
 @given(st.lists(st.tuples(st.sampled_from(_HOST_PIECES),
                           st.sampled_from(["", "", " ", "\u00a0", "\n"])), max_size=8).map(
     lambda parts: "".join(p + g for p, g in parts)))

@@ -25,7 +25,7 @@ from mmtkit.textnorm import WORD_CHARS, Normalized, accents_agree, normalize
 from mmtkit.trusted import assemble
 
 __all__ = ["NEAR_NEGATABLE", "NEGATION", "NEGATION_NEAR", "SPELLED_DIGIT", "SPENT_NEGATION",
-           "Analysis", "Matcher", "default_matcher", "search_entries"]
+           "Analysis", "Matcher", "default_matcher", "search_entries", "setting_in"]
 
 SPELLED_DIGIT: Final = "spelled_digit"
 """Digits written as words (``entities.DIGIT_WORDS``), found with the lexicon terms so that
@@ -148,6 +148,13 @@ def _near_cancels(text: str, end: int, start: int, words: int) -> bool:
     return start - end <= _NEAR_LIST_REACH and _NEAR_LIST.fullmatch(text, end, start) is not None
 
 
+def setting_in(settings: dict[str, dict[str, Any]], category: str, key: str,
+               default: Any) -> Any:
+    """``settings[category][key]`` (:attr:`Matcher.settings`), or ``default``."""
+    table = settings.get(category)
+    return default if table is None else table.get(key, default)
+
+
 def _span(start: int, end: int) -> Span:
     """``Span(start, end)`` for a range with ``end > start``, as made for every violation,
     without running the span's validator again; a negative start still goes to the class,
@@ -190,8 +197,7 @@ class Analysis:
     def setting(self, category: str, key: str, default: Any) -> Any:
         """A value of ``category``'s ``[settings]`` in the lexicons this message was
         analysed with (:attr:`Matcher.settings`), or ``default``."""
-        table = self._settings.get(category)
-        return default if table is None else table.get(key, default)
+        return setting_in(self._settings, category, key, default)
 
     @property
     def sentence_ends(self) -> list[int]:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 from mmtkit.messages import Channel, Content, Image, InboundEvent, MessageReceived, Text
-from mmtkit.plugins.compliance.analysis import Analysis, Range, default_matcher
+from mmtkit.plugins.compliance.analysis import Analysis, Range, default_matcher, setting_in
 from mmtkit.plugins.compliance.lexicon import RuleSpec
 from mmtkit.plugins.compliance.rules import Finding, new_finding, silenced
 from mmtkit.policy import PolicyContext, Severity, Span, Violation
@@ -58,8 +58,7 @@ def setting(category: str, key: str, default: Any) -> Any:
     """A value of ``category``'s ``[settings]`` table in the lexicons, or ``default``
     (``Lexicon.setting``, without an interpreted call; a rule holding an analysis asks
     :meth:`Analysis.setting <mmtkit.plugins.compliance.analysis.Analysis.setting>`)."""
-    table = default_matcher().settings.get(category)
-    return default if table is None else table.get(key, default)
+    return setting_in(default_matcher().settings, category, key, default)
 
 
 _CHECKS: dict[str, CategoryCheck] = {}

@@ -19,6 +19,7 @@ from attrs import frozen
 from phonenumbers import PhoneMetadata, ValidationResult
 
 from mmtkit.native import c_function
+from mmtkit.textnorm import WORD_CHARS
 
 __all__ = ["DIGIT_WORDS", "WRITTEN_DOT", "Found", "Money", "emails", "executable_files", "handles",
            "has_digit", "matches", "matches_at", "may_spell_a_number", "money", "phone_numbers",
@@ -168,7 +169,7 @@ _MULTIPLIERS: Final = {
 }
 
 
-_HOST_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-.")
+_HOST_CHARS: Final = WORD_CHARS | frozenset("-.")
 _PATH_STOP: Final = frozenset(" \t\n<>\"'")
 
 
@@ -272,8 +273,8 @@ def _link_may_end(text: str) -> bool:
     return False
 
 
-_LABEL_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
-_LOCAL_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._%+-")
+_LABEL_CHARS: Final = WORD_CHARS | frozenset("-")
+_LOCAL_CHARS: Final = WORD_CHARS | frozenset("._%+-")
 
 
 def positions(text: str, needle: str) -> list[int]:
@@ -290,7 +291,7 @@ def _run_starts(text: str, ends: list[int], chars: frozenset[str]) -> list[int]:
     """Where the run of ``chars`` ending at each of ``ends`` begins (the end itself when
     none does). The ends are never in ``chars``, so no character is walked over twice."""
     starts: list[int] = []
-    for end in ends:
+    for end in set(ends):  # a whitespace can end two needles' runs: walked once
         start = end
         while start > 0 and text[start - 1] in chars:
             start -= 1
@@ -615,7 +616,6 @@ compliance matcher finds them with its lexicon terms and calls
 
 _LATIN_DIGIT_WORD_SET: Final = frozenset(w for w in _DIGIT_WORDS if w.isascii())
 _GAP_CHARS: Final = " ,.-"
-_TOKEN_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _HITS_CAPPED: Final = 64
 
 
@@ -643,9 +643,9 @@ def may_spell_a_number(text: str, spelled: list[tuple[int, int]]) -> bool:
             ch = text[after]
             if ch.isdigit() or _is_thai(ch):
                 return True
-            if ch in _TOKEN_CHARS:
+            if ch in WORD_CHARS:
                 word_end = after
-                while word_end < size and text[word_end] in _TOKEN_CHARS:
+                while word_end < size and text[word_end] in WORD_CHARS:
                     word_end += 1
                 if text[after:word_end] in _LATIN_DIGIT_WORD_SET:
                     return True

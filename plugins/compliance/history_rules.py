@@ -26,7 +26,7 @@ _PROMO: Final = ("promo_strong", "promo_weak")
 def is_promotional(analysis: Analysis) -> bool:
     """A message that pushes a promotion, whether or not it is spam on its own."""
     hits = analysis.hits
-    return ("promo_strong" in hits or "promo_weak" in hits) and "responsive" not in hits
+    return any(c in hits for c in _PROMO) and "responsive" not in hits
 
 
 def repeated_promotion(analysis: Analysis, context: PolicyContext) -> list[Finding]:

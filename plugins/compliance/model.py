@@ -196,14 +196,18 @@ class TextModel:
 
     def logits(self, text: str) -> list[float]:
         """Each category's log-odds for a folded text."""
-        scorer = self._scorer
-        totals: list[float] = (self._python_totals(text) if scorer is None
-                               else scorer.totals(text))
+        totals = self._totals(text)
         scale = feature_scale(text)
         result: list[float] = []
         for i, intercept in enumerate(self.intercepts):
             result.append(intercept + scale * totals[i])
         return result
+
+    def _totals(self, text: str) -> list[float]:
+        """Each category's sum of the weights of the features ``text`` holds: in C when the
+        extension is built."""
+        scorer = self._scorer
+        return self._python_totals(text) if scorer is None else scorer.totals(text)
 
     def _python_totals(self, text: str) -> list[float]:
         """Each category's sum of the weights of the features ``text`` holds, in ascending
@@ -227,9 +231,7 @@ class TextModel:
         """The categories a folded text is flagged for."""
         # The log-odds of :meth:`logits`, in the same float operations, compared as they are
         # made: every message is scored, and few are flagged, so no list of logits is built.
-        scorer = self._scorer
-        totals: list[float] = (self._python_totals(text) if scorer is None
-                               else scorer.totals(text))
+        totals = self._totals(text)
         scale = feature_scale(text)
         intercepts = self.intercepts
         found: list[str] = []

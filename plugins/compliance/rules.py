@@ -51,7 +51,11 @@ def _closest(candidates: list[Range], anchor: Range) -> Range:
 def silenced(rule: RuleSpec, hits: dict[str, list[Range]]) -> bool:
     """One of the rule's ``unless`` concepts occurs in the message: the rule stays quiet,
     whether the lexicon or Python decides it fired."""
-    return any(concept in hits for concept in rule.unless)
+    return _any_occurs(rule.unless, hits)
+
+
+def _any_occurs(concepts: tuple[str, ...], hits: dict[str, list[Range]]) -> bool:
+    return any(concept in hits for concept in concepts)
 
 
 class _Rule:
@@ -80,9 +84,8 @@ def _evaluate(rule: _Rule, analysis: Analysis) -> Finding | None:
     for concept in rule.all:
         if concept not in hits:
             return None
-    for concept in rule.unless:  # silenced()
-        if concept in hits:
-            return None
+    if _any_occurs(rule.unless, hits):  # silenced()
+        return None
     # Only the blockers that occur at all can block (most rules list some; few messages
     # hold any of them).
     blockers = [c for c in rule.none if c in hits] if rule.none else rule.none

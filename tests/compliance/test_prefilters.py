@@ -192,9 +192,14 @@ _PHONE_PIECES = [
     "double", "triple", "0812", "3456", "7890", "8", "12", "2024", "หนึ่ง", "สอง", "แปด",
     "call", "me", "at", "of", "them", "x", "on3", "0ne", "w h a", "o n e", "$", "@", "(", ")",
 ]
-_PHONE_GAPS = st.sampled_from([" ", "  ", "   ", "    ", ",", ", ", ".", "-", " - ", "", "\n"])
-_phone_texts = st.lists(st.tuples(st.sampled_from(_PHONE_PIECES), _PHONE_GAPS),
-                        max_size=14).map(lambda parts: "".join(p + g for p, g in parts))
+def _joined(pieces: list[str], gaps: list[str], max_size: int) -> st.SearchStrategy[str]:
+    """Texts of up to ``max_size`` pieces, each followed by one of ``gaps``."""
+    return st.lists(st.tuples(st.sampled_from(pieces), st.sampled_from(gaps)),
+                    max_size=max_size).map(lambda parts: "".join(p + g for p, g in parts))
+
+
+_phone_texts = _joined(_PHONE_PIECES,
+                       [" ", "  ", "   ", "    ", ",", ", ", ".", "-", " - ", "", "\n"], 14)
 
 
 @settings(max_examples=1500)
@@ -230,9 +235,7 @@ def test_the_spelled_number_shortcut_is_taken_and_passed() -> None:
 
 _ADDRESS_PIECES = [*_LINK_PIECES, "]", ")", "{", "}", "at", "arroba", "[at]", "(at)", "[dot]",
                    "gmail", "yahoo", "a.b", "_", "9", "%", "+", ",", "www.", "shop-", "-x"]
-_ADDRESS_GAPS = st.sampled_from([" ", "", "\n", "  ", "\u00a0", " , "])
-address_texts = st.lists(st.tuples(st.sampled_from(_ADDRESS_PIECES), _ADDRESS_GAPS),
-                         max_size=14).map(lambda parts: "".join(p + g for p, g in parts))
+address_texts = _joined(_ADDRESS_PIECES, [" ", "", "\n", "  ", "\u00a0", " , "], 14)
 
 
 @settings(max_examples=800)
@@ -271,9 +274,7 @@ def test_a_free_item_is_found_where_its_pattern_finds_it(item: str, text: str) -
 _INTRO_PIECES = [*cm._INTRO_CUES, "THIS IS", "Welcome To", "FROM", "\u017fomos", "Kami",
                  "\u212aami", "dİ sini", "bÊn", "Horizon", "Tours", "ZenMove", "AB", "&", "x",
                  "ok", "😊", "จาก", "ร้าน", "hi", "é", "De"]
-intro_texts = st.lists(st.tuples(st.sampled_from(_INTRO_PIECES),
-                                 st.sampled_from([" ", "", "  ", "\n", "\u00a0", ", ", "! "])),
-                       max_size=10).map(lambda parts: "".join(p + g for p, g in parts))
+intro_texts = _joined(_INTRO_PIECES, [" ", "", "  ", "\n", "\u00a0", ", ", "! "], 10)
 
 
 @settings(max_examples=800)
@@ -319,9 +320,7 @@ _HOST_PIECES = ["https://", "http://", "http:/", "https:", "www.", "www", "bit",
 
 
 @settings(max_examples=800)
-@given(st.lists(st.tuples(st.sampled_from(_HOST_PIECES),
-                          st.sampled_from(["", "", " ", "\u00a0", "\n"])), max_size=8).map(
-    lambda parts: "".join(p + g for p, g in parts)))
+@given(_joined(_HOST_PIECES, ["", "", " ", "\u00a0", "\n"], 8))
 def test_a_link_s_host_is_read_as_with_every_replacement(url: str) -> None:
     from mmtkit.plugins.compliance.link_rules import host_of
 

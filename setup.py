@@ -4,8 +4,9 @@ Every outbound message runs through text normalisation, the lexicon analysis, th
 the entity extractors and the category glue. Compiled to C by mypyc (the same typed source,
 no second implementation), these modules make the default checks about 1.4 times as fast.
 
-Four small extensions are written in C (``mmtkit.native.C_EXTENSIONS``: the lexicon search,
-the message model's feature sums, the text folding and the slot filling of trusted objects),
+Five small extensions are written in C (``mmtkit.native.C_EXTENSIONS``: the lexicon search,
+the lexicon rules' evaluation, the message model's feature sums, the text folding and the slot
+filling of trusted objects),
 with their Python forms beside them.
 The pure-Python package is complete on its own: a machine without a C compiler, or a build with
 ``MMTKIT_PURE_PYTHON=1``, installs the same modules uncompiled, with the same answers.

@@ -3,14 +3,15 @@
 Every outbound message goes through text normalisation, the lexicon analysis, the rule
 index, the entity extractors and the glue of the compliance categories. When mmtkit is built
 (``setup.py``), mypyc compiles these modules to C from the same typed source: the default
-checks then run about 1.4 times as fast, with the same answers. Four small extensions are
+checks then run about 1.4 times as fast, with the same answers. Five small extensions are
 written in C itself (:data:`C_EXTENSIONS`): the lexicon's Aho-Corasick search (with the
 filtering of its hits) and the message model's feature sums, laid out for the CPU caches; the
+evaluation of the lexicon rules over the hits, on arrays instead of dicts of lists; the
 text folding of :func:`mmtkit.textnorm.normalize`, which reads each character's folded form
 from a cache of its own; and the slot filling of :func:`mmtkit.trusted.assemble`.
-pyahocorasick, the Python loops and sums, ``str.translate`` and ``object.__setattr__`` stay
-beside them and give the same answers. A machine without a C compiler, or a build with
-``MMTKIT_PURE_PYTHON=1``, installs the Python forms only.
+pyahocorasick, the Python loops, sums and rule evaluation, ``str.translate`` and
+``object.__setattr__`` stay beside them and give the same answers. A machine without a C
+compiler, or a build with ``MMTKIT_PURE_PYTHON=1``, installs the Python forms only.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ Python function), attrs ``@x.default`` methods, or descriptors that write ``__di
 C_EXTENSIONS = {"mmtkit._folding": "sdk/_folding.c",
                 "mmtkit._slots": "sdk/_slots.c",
                 "mmtkit.plugins.compliance._matching": "plugins/compliance/_matching.c",
+                "mmtkit.plugins.compliance._rules": "plugins/compliance/_rules.c",
                 "mmtkit.plugins.compliance._scoring": "plugins/compliance/_scoring.c"}
 """The extensions written in C, with their source in the repository (``setup.py`` reads
 this dict). Each is optional: its module falls back to Python when it is not built."""

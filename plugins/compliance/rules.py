@@ -9,12 +9,14 @@ OTP" from "please never share your OTP": rules look at what the business *asks f
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import pairwise
+from typing import Any
 
 from attrs import frozen
 
-from mmtkit.plugins.compliance.analysis import Analysis, Range
+from mmtkit.native import c_function
+from mmtkit.plugins.compliance.analysis import NEGATION, NEGATION_NEAR, Analysis, Range
 from mmtkit.plugins.compliance.lexicon import RuleSpec
 from mmtkit.trusted import assemble
 
@@ -138,6 +140,13 @@ def _evaluate(rule: _Rule, analysis: Analysis) -> Finding | None:
     return None
 
 
+_NATIVE_RULES: Callable[..., Any] | None = c_function("mmtkit.plugins.compliance._rules", "Rules")
+"""The C form of the index's evaluation (``_rules.Rules``): the same steps as
+:func:`_evaluate`, over the ranges read once into arrays; None in a build without the
+extension, and then (or when a test sets it to None before making an index) Python
+evaluates."""
+
+
 class RuleIndex:
     """Every lexicon rule of one direction, indexed by the concepts it needs.
 
@@ -148,22 +157,32 @@ class RuleIndex:
 
     def __init__(self, rules: Iterable[RuleSpec], direction: str) -> None:
         self.direction = direction
+        mine = [rule for rule in rules if not rule.python and rule.direction == direction]
+        native = _NATIVE_RULES
+        self._native: Any = None if native is None else native(
+            [(r, r.category, r.all, r.scope, r.negatable, r.none, r.unless, r.within)
+             for r in mine], new_finding, (NEGATION, NEGATION_NEAR))
+        """The C evaluation (:data:`_NATIVE_RULES`) over the same rules, or None."""
         # Each rule is filed under the last concept it needs (the specific one: "credential"
         # in ["request", "credential"]), so a message only visits the rules whose specific
         # concept occurs in it, in lexicon order.
         # With each, the other concepts it needs: a few dict look-ups tell whether they all
         # occur (a frozenset compared with the hits' keys view costs ten times as much).
         self._by_trigger: dict[str, list[tuple[int, _Rule, tuple[str, ...]]]] = {}
-        for order, rule in enumerate(rules):
-            if not rule.python and rule.direction == direction:
-                trigger = rule.all[-1]
-                others = tuple(dict.fromkeys(c for c in rule.all if c != trigger))
-                self._by_trigger.setdefault(trigger, []).append((order, _Rule(rule), others))
+        for order, rule in enumerate(mine):
+            trigger = rule.all[-1]
+            others = tuple(dict.fromkeys(c for c in rule.all if c != trigger))
+            self._by_trigger.setdefault(trigger, []).append((order, _Rule(rule), others))
 
     def findings(self, analysis: Analysis) -> dict[str, list[Finding]]:
         cached = analysis.memo.get(self.direction)
         if cached is not None:
             return cached  # type: ignore[no-any-return]
+        native = self._native
+        if native is not None:
+            found: dict[str, list[Finding]] = native.findings(analysis.hits, analysis)
+            analysis.memo[self.direction] = found
+            return found
         hits = analysis.hits
         by_trigger = self._by_trigger
         candidates: list[tuple[int, _Rule, tuple[str, ...]]] = []

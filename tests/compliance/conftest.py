@@ -21,7 +21,7 @@ Check = Callable[..., Decision]
 
 # A build asked to be pure (MMTKIT_PURE_PYTHON=1) has no C extensions to hold to their Python
 # forms; tests/core/test_native.py checks that it has none. Every other build runs these.
-collect_ignore = (["test_matching.py", "test_scoring.py"]
+collect_ignore = (["test_matching.py", "test_rules_native.py", "test_scoring.py"]
                   if os.environ.get("MMTKIT_PURE_PYTHON") == "1" else [])
 
 

@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 
 #define FNV_OFFSET 14695981039346656037ULL
 #define FNV_PRIME 1099511628211ULL
@@ -362,22 +363,18 @@ sort_unique(Py_ssize_t *found, Py_ssize_t count)
     return kept;
 }
 
-static PyObject *
-scorer_totals(Scorer *self, PyObject *text)
+/* Each category's sum of the weights of the features text holds, into sums (categories
+ * doubles): what totals() returns and flagged() compares. -1 on an error. */
+static int
+sum_features(const Scorer *self, PyObject *text, double *sums)
 {
     Py_ssize_t length, found_count = 0, categories = self->categories;
     Words words;
     Py_ssize_t stack_found[256];
     Py_ssize_t *found = stack_found;
-    double stack_sums[16];
-    double *sums = stack_sums;
-    PyObject *result = NULL;
     int kind;
     const void *data;
 
-    if (check_reading(self, text, "totals") < 0) {
-        return NULL;
-    }
     words_start(&words, text);
     length = words.length;
     kind = words.kind;
@@ -387,14 +384,8 @@ scorer_totals(Scorer *self, PyObject *text)
     if (length + 1 > (Py_ssize_t)(sizeof(stack_found) / sizeof(stack_found[0]))) {
         found = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(length + 1));
         if (found == NULL) {
-            return PyErr_NoMemory();
-        }
-    }
-    if (categories > (Py_ssize_t)(sizeof(stack_sums) / sizeof(stack_sums[0]))) {
-        sums = PyMem_Malloc(sizeof(double) * (size_t)categories);
-        if (sums == NULL) {
             PyErr_NoMemory();
-            goto done;
+            return -1;
         }
     }
     while (words_next(&words)) {
@@ -420,12 +411,59 @@ scorer_totals(Scorer *self, PyObject *text)
             sums[c] += row[c];
         }
     }
+    if (found != stack_found) {
+        PyMem_Free(found);
+    }
+    return 0;
+}
+
+/* One double per category: on the stack for a model of up to 16 categories. */
+typedef struct {
+    double stack[16];
+    double *sums;
+} Doubles;
+
+static int
+doubles_open(Doubles *sums, Py_ssize_t categories)
+{
+    sums->sums = sums->stack;
+    if (categories > (Py_ssize_t)(sizeof(sums->stack) / sizeof(sums->stack[0]))) {
+        sums->sums = PyMem_Malloc(sizeof(double) * (size_t)categories);
+        if (sums->sums == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void
+doubles_close(Doubles *sums)
+{
+    if (sums->sums != sums->stack) {
+        PyMem_Free(sums->sums);
+    }
+}
+
+static PyObject *
+scorer_totals(Scorer *self, PyObject *text)
+{
+    Py_ssize_t categories = self->categories;
+    Doubles sums;
+    PyObject *result = NULL;
+
+    if (check_reading(self, text, "totals") < 0 || doubles_open(&sums, categories) < 0) {
+        return NULL;
+    }
+    if (sum_features(self, text, sums.sums) < 0) {
+        goto done;
+    }
     result = PyList_New(categories);
     if (result == NULL) {
         goto done;
     }
     for (Py_ssize_t c = 0; c < categories; c++) {
-        PyObject *value = PyFloat_FromDouble(sums[c]);
+        PyObject *value = PyFloat_FromDouble(sums.sums[c]);
         if (value == NULL) {
             Py_CLEAR(result);
             goto done;
@@ -434,12 +472,98 @@ scorer_totals(Scorer *self, PyObject *text)
     }
 
 done:
-    if (found != stack_found) {
-        PyMem_Free(found);
+    doubles_close(&sums);
+    return result;
+}
+
+/* One float per category from a sequence, or an error naming it. */
+static int
+read_floats(PyObject *values, Py_ssize_t categories, const char *name, double *out)
+{
+    PyObject *sequence = PySequence_Fast(values, "intercepts and cutoffs must be sequences");
+    if (sequence == NULL) {
+        return -1;
     }
-    if (sums != stack_sums) {
-        PyMem_Free(sums);
+    if (PySequence_Fast_GET_SIZE(sequence) != categories) {
+        PyErr_Format(PyExc_ValueError, "%s must hold one float per category (%zd), not %zd",
+                     name, categories, PySequence_Fast_GET_SIZE(sequence));
+        Py_DECREF(sequence);
+        return -1;
     }
+    for (Py_ssize_t c = 0; c < categories; c++) {
+        out[c] = PyFloat_AsDouble(PySequence_Fast_GET_ITEM(sequence, c));
+        if (out[c] == -1.0 && PyErr_Occurred()) {
+            Py_DECREF(sequence);
+            return -1;
+        }
+    }
+    Py_DECREF(sequence);
+    return 0;
+}
+
+/* flagged(text, intercepts, cutoffs): the categories whose log-odds reach their cutoff, as
+ * TextModel.flagged compares them in Python: intercept + scale * total >= cutoff, with the
+ * scale of model.feature_scale, 1 / sqrt(2 * words - 1) and words one more than the
+ * spaces. Each product is stored before it is added (volatile), so that no compiler fuses the
+ * two into one multiply-add, whose single rounding Python's floats do not have. */
+static PyObject *
+scorer_flagged(Scorer *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    Py_ssize_t categories = self->categories, spaces = 0, length;
+    Doubles sums, intercepts, cutoffs;
+    PyObject *text, *result = NULL;
+    int kind;
+    const void *data;
+    double scale;
+
+    if (nargs != 3) {
+        PyErr_Format(PyExc_TypeError, "flagged() takes 3 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    text = args[0];
+    if (check_reading(self, text, "flagged") < 0) {
+        return NULL;
+    }
+    if (doubles_open(&sums, categories) < 0) {
+        return NULL;
+    }
+    if (doubles_open(&intercepts, categories) < 0) {
+        doubles_close(&sums);
+        return NULL;
+    }
+    if (doubles_open(&cutoffs, categories) < 0) {
+        doubles_close(&sums);
+        doubles_close(&intercepts);
+        return NULL;
+    }
+    if (read_floats(args[1], categories, "intercepts", intercepts.sums) < 0
+            || read_floats(args[2], categories, "cutoffs", cutoffs.sums) < 0
+            || sum_features(self, text, sums.sums) < 0) {
+        goto done;
+    }
+    kind = PyUnicode_KIND(text);
+    data = PyUnicode_DATA(text);
+    length = PyUnicode_GET_LENGTH(text);
+    for (Py_ssize_t i = 0; i < length; i++) {
+        spaces += PyUnicode_READ(kind, data, i) == ' ';
+    }
+    scale = 1.0 / sqrt((double)(2 * (spaces + 1) - 1));
+    result = PyList_New(0);
+    for (Py_ssize_t c = 0; result != NULL && c < categories; c++) {
+        volatile double product = scale * sums.sums[c];
+        if (intercepts.sums[c] + product >= cutoffs.sums[c]) {
+            PyObject *index = PyLong_FromSsize_t(c);
+            if (index == NULL || PyList_Append(result, index) < 0) {
+                Py_CLEAR(result);
+            }
+            Py_XDECREF(index);
+        }
+    }
+
+done:
+    doubles_close(&sums);
+    doubles_close(&intercepts);
+    doubles_close(&cutoffs);
     return result;
 }
 
@@ -518,6 +642,10 @@ static PyMethodDef scorer_methods[] = {
     {"where", (PyCFunction)scorer_where, METH_O,
      "where(text) -> dict[int, tuple[int, int]]: each feature the text holds, by index, with "
      "the span where it first stands (as FeatureIndex.where finds them)."},
+    {"flagged", (PyCFunction)(void (*)(void))scorer_flagged, METH_FASTCALL,
+     "flagged(text, intercepts, cutoffs) -> list[int]: the categories, by index, for which "
+     "intercept + scale * total >= cutoff, scale being 1 / sqrt(2 * words - 1) with one "
+     "word more than the text has spaces (as TextModel.flagged decides)."},
     {"totals", (PyCFunction)scorer_totals, METH_O,
      "totals(text) -> list[float]: each category's sum of the weights of the features "
      "(words and pairs of neighbouring words) the text holds, each feature once, in "

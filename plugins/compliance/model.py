@@ -231,7 +231,13 @@ class TextModel:
         """The categories a folded text is flagged for."""
         # The log-odds of :meth:`logits`, in the same float operations, compared as they are
         # made: every message is scored, and few are flagged, so no list of logits is built.
-        totals = self._totals(text)
+        scorer = self._scorer
+        if scorer is not None:  # the same comparisons in C, with the sums
+            indices: list[int] = scorer.flagged(text, self.intercepts, self._cutoffs)
+            if not indices:
+                return _NOTHING_FLAGGED
+            return frozenset([self.categories[i] for i in indices])
+        totals = self._python_totals(text)
         scale = feature_scale(text)
         intercepts = self.intercepts
         found: list[str] = []

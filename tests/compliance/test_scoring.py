@@ -60,12 +60,39 @@ def test_c_and_python_find_the_same_places(text: str) -> None:
         assert MODEL.evidence(text, category) == PURE.evidence(text, category)
 
 
+@settings(max_examples=600)
+@given(st.text(max_size=80) | _feature_texts(), st.data())
+def test_c_flags_what_python_flags_at_each_cutoff_s_edge(text: str, data: st.DataObject
+                                                         ) -> None:
+    """A cutoff equal to a log-odds, or one float beside it: the C comparison must round as
+    Python's floats do (a fused multiply-add would flip the equal ones)."""
+    logits = PURE.logits(text)
+    cutoffs = [data.draw(st.sampled_from([z, math.nextafter(z, math.inf),
+                                          math.nextafter(z, -math.inf)])) for z in logits]
+    expected = [i for i, z in enumerate(logits) if z >= cutoffs[i]]
+    assert MODEL._scorer.flagged(text, MODEL.intercepts, cutoffs) == expected
+    assert MODEL.flagged(text) == PURE.flagged(text)
+
+
+def test_flagged_refuses_cutoffs_that_do_not_fit_the_model() -> None:
+    size = len(MODEL.categories)
+    with pytest.raises(ValueError, match=f"cutoffs must hold one float per category \\({size}\\)"):
+        MODEL._scorer.flagged("text", MODEL.intercepts, [0.0])
+    with pytest.raises(TypeError, match="must be real number"):
+        MODEL._scorer.flagged("text", ["x"] * size, [0.0] * size)
+    with pytest.raises(TypeError, match="takes 3 arguments"):
+        MODEL._scorer.flagged("text")
+    with pytest.raises(TypeError, match="needs a str"):
+        MODEL._scorer.flagged(b"text", MODEL.intercepts, [0.0] * size)
+
+
 def test_c_and_python_agree_on_every_corpus_message(folded_messages: list[str]) -> None:
     found = 0
     for text in folded_messages:
         totals = MODEL._scorer.totals(text)
         assert totals == PURE._python_totals(text), text
         assert MODEL._scorer.where(text) == MODEL._index.where(text), text
+        assert MODEL.flagged(text) == PURE.flagged(text), text
         found += any(totals)
     assert found > len(folded_messages) // 2  # the features are found, not merely absent alike
 

@@ -24,12 +24,19 @@ from mmtkit.policy import Span
 from mmtkit.textnorm import WORD_CHARS, Normalized, accents_agree, normalize
 from mmtkit.trusted import assemble
 
-__all__ = ["NEAR_NEGATABLE", "NEGATION", "NEGATION_NEAR", "SPELLED_DIGIT", "SPENT_NEGATION",
+__all__ = ["DOT_WORD", "NEAR_NEGATABLE", "NEGATION", "NEGATION_NEAR", "SPELLED_DIGIT",
+           "SPENT_NEGATION",
            "Analysis", "Matcher", "default_matcher", "search_entries", "setting_in"]
 
 SPELLED_DIGIT: Final = "spelled_digit"
 """Digits written as words (``entities.DIGIT_WORDS``), found with the lexicon terms so that
 only texts that hold one run the spelled phone number extractor."""
+
+DOT_WORD: Final = "dot_word"
+"""The words that write a dot out (``entities.DOT_WORDS``: "whatsapp dot me"), found with the
+lexicon terms anywhere in a word, so that only texts that hold one search them again for
+links (:attr:`Analysis.urls`). Leetspeak changes no letter, so a word of the folded text the
+links are read from is one of the searched text too, at the same place."""
 
 NEGATION: Final = "negation"
 """The concept whose terms cancel a following term in the same clause (``never``, ``jangan``,
@@ -168,9 +175,14 @@ class Analysis:
     """What the checks need to know about one message, in normalised offsets."""
 
     def __init__(self, normalized: Normalized, hits: dict[str, list[Range]],
-                 settings: dict[str, dict[str, Any]] | None = None) -> None:
+                 settings: dict[str, dict[str, Any]] | None = None, *,
+                 dot_words_searched: bool = False) -> None:
+        """``dot_words_searched``: ``hits`` come from a search that includes
+        :data:`DOT_WORD` (a :class:`Matcher`'s), so a text without such a hit holds none of
+        those words; hits made otherwise say nothing of them."""
         self.normalized = normalized
         self.hits = hits
+        self._dot_words_searched = dot_words_searched
         self._settings = settings if settings is not None else {}
         """The lexicon settings of the matcher that made this analysis (:meth:`setting`)."""
         self.memo: dict[str, Any] = {}
@@ -319,7 +331,8 @@ class Analysis:
     @property
     def urls(self) -> list[entities.Found]:
         if self._urls is None:
-            self._urls = entities.urls(self.normalized.folded)
+            self._urls = entities.urls(self.normalized.folded, dot_words=(
+                not self._dot_words_searched or DOT_WORD in self.hits))
         return self._urls
 
     @property
@@ -376,6 +389,8 @@ def search_entries(lexicon: Lexicon, spelled_digits: bool
     for word in entities.DIGIT_WORDS if spelled_digits else ():
         bounded = word.isascii()  # Thai words have no spaces around them
         payloads.setdefault(word, []).append((SPELLED_DIGIT, bounded, bounded, len(word), None))
+    for word in entities.DOT_WORDS:  # anywhere, as the links' substring search finds them
+        payloads.setdefault(word, []).append((DOT_WORD, False, False, len(word), None))
     return list(payloads), [tuple(payload) for payload in payloads.values()]
 
 
@@ -460,7 +475,7 @@ class Matcher:
         spent = hits.get(SPENT_NEGATION)
         if spent is not None:
             _drop_spent_negations(hits, spent)
-        return Analysis(normalized, hits, self.settings)
+        return Analysis(normalized, hits, self.settings, dot_words_searched=True)
 
     def _hits_in_python(self, folded: str, accept: _Accept | None) -> dict[str, list[Range]]:
         """The ranges of the terms found in ``folded`` that stand as whole words where they

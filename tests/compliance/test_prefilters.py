@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from mmtkit import textnorm
 from mmtkit.plugins.compliance import creative_rules as cm
 from mmtkit.plugins.compliance import entities
+from mmtkit.plugins.compliance.analysis import Matcher
 from mmtkit.plugins.compliance.entities import prefix_alternation
 
 # Pieces of the patterns themselves, in random case, among ordinary words and names, so the
@@ -247,6 +248,52 @@ def test_links_and_mailboxes_tried_where_they_can_begin_are_those_a_search_finds
     starts = entities._mailbox_starts(text)
     for pattern in (entities._EMAIL, entities._SPACED_EMAIL, entities._PROVIDER_EMAIL):
         assert entities._anchored(pattern, text, starts) == entities._found(pattern, text)
+
+
+# Written-out dots found with the lexicon terms: the analysis searches the links for them only
+# where the automaton found one, in the unleeted text (leetspeak turns "d0t" into "dot" there,
+# never the other way round).
+_dotted_link_texts = _joined([*_LINK_PIECES, "d0t", "p0nt0", "t1t1k", "DOT", "Chấm", "dots",
+                              "dotcom", "anecdote", "champion", "x.com"],
+                             [" ", "", "\n", "  ", " [", "] ", "(", ")"], 12)
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    """The default matcher, built before any generated example is timed."""
+    from mmtkit.plugins.compliance.analysis import default_matcher
+
+    return default_matcher()
+
+
+@settings(max_examples=800)
+@given(text=_dotted_link_texts)
+def test_links_read_with_the_dot_word_hint_are_those_read_without_it(matcher: Matcher,
+                                                                      text: str) -> None:
+    from mmtkit.plugins.compliance.analysis import DOT_WORD
+
+    analysis = matcher._analyse(text)
+    folded = analysis.normalized.folded
+    if any(word in folded for word in entities.DOT_WORDS):
+        assert DOT_WORD in analysis.hits  # the hint never hides a word that is there
+    assert analysis.urls == entities.urls(folded)
+
+
+def test_the_dot_word_hint_is_taken_and_passed(blind_messages: list[str]) -> None:
+    from mmtkit.plugins.compliance.analysis import DOT_WORD, Analysis, default_matcher
+
+    matcher = default_matcher()
+    hinted = 0
+    for number, message in enumerate(blind_messages):
+        analysis = matcher._analyse(message)
+        hinted += DOT_WORD in analysis.hits
+        assert analysis.urls == entities.urls(analysis.normalized.folded), number
+    assert 0 < hinted < len(blind_messages) // 4
+    # Hits not made by a matcher say nothing of the dot words: the links are searched in full.
+    text = "whatsapp dot me slash 62812"
+    bare = Analysis(textnorm.normalize(text), {})
+    assert [u.value for u in bare.urls] == ["whatsapp dot me slash 62812"]
+    assert [u.value for u in matcher._analyse(text).urls] == ["whatsapp dot me slash 62812"]
 
 
 def test_the_generated_address_texts_do_reach_the_patterns() -> None:

@@ -24,8 +24,8 @@ from mmtkit.policy import Span
 from mmtkit.textnorm import WORD_CHARS, Normalized, accents_agree, normalize
 from mmtkit.trusted import assemble
 
-__all__ = ["DOT_WORD", "NEAR_NEGATABLE", "NEGATION", "NEGATION_NEAR", "SPELLED_DIGIT",
-           "SPENT_NEGATION",
+__all__ = ["AT_WORD", "DOT_WORD", "MAIL_PROVIDER", "NEAR_NEGATABLE", "NEGATION", "NEGATION_NEAR",
+           "SPELLED_DIGIT", "SPENT_NEGATION",
            "Analysis", "Matcher", "default_matcher", "search_entries", "setting_in"]
 
 SPELLED_DIGIT: Final = "spelled_digit"
@@ -35,8 +35,18 @@ only texts that hold one run the spelled phone number extractor."""
 DOT_WORD: Final = "dot_word"
 """The words that write a dot out (``entities.DOT_WORDS``: "whatsapp dot me"), found with the
 lexicon terms anywhere in a word, so that only texts that hold one search them again for
-links (:attr:`Analysis.urls`). Leetspeak changes no letter, so a word of the folded text the
-links are read from is one of the searched text too, at the same place."""
+links (:attr:`Analysis.urls`). Leetspeak changes no letter, and no character a word stands
+between, so a word of the folded text the links are read from is one of the searched text
+too, at the same place."""
+AT_WORD: Final = "at_word"
+"""An "@" written out as a word (``entities.AT_WORDS``), found as :data:`DOT_WORD` is, for
+:attr:`Analysis.emails`."""
+MAIL_PROVIDER: Final = "mail_provider"
+"""A well-known mail provider's name (``entities.PROVIDERS``), anywhere in a word, for
+:attr:`Analysis.emails`."""
+_ENTITY_HINTS: Final = ((DOT_WORD, entities.DOT_WORDS, False), (AT_WORD, entities.AT_WORDS, True),
+                        (MAIL_PROVIDER, entities.PROVIDERS, False))
+"""The hints found with the lexicon terms: concept, words, whether each stands as a word."""
 
 NEGATION: Final = "negation"
 """The concept whose terms cancel a following term in the same clause (``never``, ``jangan``,
@@ -176,13 +186,14 @@ class Analysis:
 
     def __init__(self, normalized: Normalized, hits: dict[str, list[Range]],
                  settings: dict[str, dict[str, Any]] | None = None, *,
-                 dot_words_searched: bool = False) -> None:
-        """``dot_words_searched``: ``hits`` come from a search that includes
-        :data:`DOT_WORD` (a :class:`Matcher`'s), so a text without such a hit holds none of
-        those words; hits made otherwise say nothing of them."""
+                 hinted: bool = False) -> None:
+        """``hinted``: ``hits`` come from a search that includes the entity hints
+        (:data:`DOT_WORD`, :data:`AT_WORD`, :data:`MAIL_PROVIDER`: a :class:`Matcher`'s), so
+        a text without such a hit holds none of those words; hits made otherwise say nothing
+        of them, and the entities are searched in full."""
         self.normalized = normalized
         self.hits = hits
-        self._dot_words_searched = dot_words_searched
+        self._hinted = hinted
         self._settings = settings if settings is not None else {}
         """The lexicon settings of the matcher that made this analysis (:meth:`setting`)."""
         self.memo: dict[str, Any] = {}
@@ -328,17 +339,22 @@ class Analysis:
 
     # -- entities, on first use -------------------------------------------------------------
 
+    def _may_hold(self, hint: str) -> bool:
+        """Whether the text may hold a word of the entity hint ``hint``."""
+        return not self._hinted or hint in self.hits
+
     @property
     def urls(self) -> list[entities.Found]:
         if self._urls is None:
-            self._urls = entities.urls(self.normalized.folded, dot_words=(
-                not self._dot_words_searched or DOT_WORD in self.hits))
+            self._urls = entities.urls(self.normalized.folded, dot_words=self._may_hold(DOT_WORD))
         return self._urls
 
     @property
     def emails(self) -> list[entities.Found]:
         if self._emails is None:
-            self._emails = entities.emails(self.normalized.folded)
+            self._emails = entities.emails(self.normalized.folded,
+                                           at_words=self._may_hold(AT_WORD),
+                                           providers=self._may_hold(MAIL_PROVIDER))
         return self._emails
 
     @property
@@ -389,8 +405,9 @@ def search_entries(lexicon: Lexicon, spelled_digits: bool
     for word in entities.DIGIT_WORDS if spelled_digits else ():
         bounded = word.isascii()  # Thai words have no spaces around them
         payloads.setdefault(word, []).append((SPELLED_DIGIT, bounded, bounded, len(word), None))
-    for word in entities.DOT_WORDS:  # anywhere, as the links' substring search finds them
-        payloads.setdefault(word, []).append((DOT_WORD, False, False, len(word), None))
+    for concept, words, bounded in _ENTITY_HINTS:  # as the entities' searches find them
+        for word in words:
+            payloads.setdefault(word, []).append((concept, bounded, bounded, len(word), None))
     return list(payloads), [tuple(payload) for payload in payloads.values()]
 
 
@@ -475,7 +492,7 @@ class Matcher:
         spent = hits.get(SPENT_NEGATION)
         if spent is not None:
             _drop_spent_negations(hits, spent)
-        return Analysis(normalized, hits, self.settings, dot_words_searched=True)
+        return Analysis(normalized, hits, self.settings, hinted=True)
 
     def _hits_in_python(self, folded: str, accept: _Accept | None) -> dict[str, list[Range]]:
         """The ranges of the terms found in ``folded`` that stand as whole words where they

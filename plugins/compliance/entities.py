@@ -46,6 +46,9 @@ _DOT_WORDS: Final = ("dot", "titik", "cham", "ponto", "punto")
 DOT_WORDS: Final = _DOT_WORDS
 """The same words, for the analysis, which finds them with the lexicon's terms so that most
 messages need not be searched for them again (:func:`urls`'s ``dot_words``)."""
+AT_WORDS: Final = ("at", "arroba")
+"""The words an e-mail address's "@" is written out as ("name [at] mail", "name arroba
+mail"), for the analysis as :data:`DOT_WORDS` (:func:`emails`'s ``at_words``)."""
 _WRITTEN_DOT: Final = rf"\s?[\[({{]\s?(?:dot|\.)\s?[\])}}]\s?|\s(?:{'|'.join(_DOT_WORDS)})\s"
 WRITTEN_DOT: Final = re.compile(_WRITTEN_DOT)
 """A dot written out or defanged: ``[dot]``, `` dot ``, ``[.]``, ``(.)``..."""
@@ -105,6 +108,8 @@ _EMAIL: Final = re.compile(
 )
 # "name at gmail", "name@yahoo": a mailbox at a well-known provider needs no domain ending.
 _PROVIDERS: Final = ("gmail", "yahoo", "hotmail", "outlook", "icloud", "ymail", "protonmail")
+PROVIDERS: Final = _PROVIDERS
+"""The same names, for the analysis (:func:`emails`'s ``providers``)."""
 # With a written "at", the name must look like one ("care.lunaloft", "shop_88"), not a word
 # ("write to me at gmail").
 _PROVIDER_EMAIL: Final = re.compile(
@@ -377,14 +382,17 @@ def urls(text: str, *, dot_words: bool = True) -> list[Found]:
     return found
 
 
-def emails(text: str) -> list[Found]:
+def emails(text: str, *, at_words: bool = True, providers: bool = True) -> list[Found]:
+    """The e-mail addresses in ``text``. ``at_words`` or ``providers`` false: the caller
+    knows that no word of :data:`AT_WORDS` stands as a word in ``text``, or that no name of
+    :data:`PROVIDERS` is in it (the analysis finds them with the lexicon's terms)."""
     # "@" first, then an "at" written out: most messages have neither, and then the
     # providers' names need not be looked for.
     at_sign = "@" in text
-    if not at_sign and not ("[at]" in text or "(at)" in text or " at " in text
-                            or " arroba " in text):
+    if not at_sign and not (at_words and ("[at]" in text or "(at)" in text or " at " in text
+                                          or " arroba " in text)):
         return []
-    provider = any(name in text for name in _PROVIDERS)
+    provider = providers and any(name in text for name in _PROVIDERS)
     if not at_sign and not (_may_have_domain(text) or provider):
         return []
     starts = _mailbox_starts(text)

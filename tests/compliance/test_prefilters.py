@@ -250,12 +250,14 @@ def test_links_and_mailboxes_tried_where_they_can_begin_are_those_a_search_finds
         assert entities._anchored(pattern, text, starts) == entities._found(pattern, text)
 
 
-# Written-out dots found with the lexicon terms: the analysis searches the links for them only
-# where the automaton found one, in the unleeted text (leetspeak turns "d0t" into "dot" there,
-# never the other way round).
-_dotted_link_texts = _joined([*_LINK_PIECES, "d0t", "p0nt0", "t1t1k", "DOT", "Chấm", "dots",
-                              "dotcom", "anecdote", "champion", "x.com"],
-                             [" ", "", "\n", "  ", " [", "] ", "(", ")"], 12)
+# Written-out dots and "at"s and the mail providers' names are found with the lexicon terms:
+# the analysis searches the links and addresses for them only where the automaton found one,
+# in the unleeted text (leetspeak turns "d0t" into "dot" there, never the other way round).
+_hinted_texts = _joined([*_ADDRESS_PIECES, "d0t", "p0nt0", "t1t1k", "DOT", "Chấm", "dots",
+                         "dotcom", "anecdote", "champion", "x.com", "AT", "@t", "4t", "cat",
+                         "arroba", "arr0ba", "gma1l", "hotmail", "outlook", "icloud", "ymail",
+                         "protonmail", "yahoo", "name_1"],
+                        [" ", "", "\n", "  ", " [", "] ", "(", ")"], 12)
 
 
 @pytest.fixture(scope="module")
@@ -266,34 +268,50 @@ def matcher() -> Matcher:
     return default_matcher()
 
 
-@settings(max_examples=800)
-@given(text=_dotted_link_texts)
-def test_links_read_with_the_dot_word_hint_are_those_read_without_it(matcher: Matcher,
-                                                                      text: str) -> None:
-    from mmtkit.plugins.compliance.analysis import DOT_WORD
+@settings(max_examples=1000)
+@given(text=_hinted_texts)
+def test_links_and_addresses_read_with_the_hints_are_those_read_without(matcher: Matcher,
+                                                                         text: str) -> None:
+    from mmtkit.plugins.compliance.analysis import AT_WORD, DOT_WORD, MAIL_PROVIDER
 
     analysis = matcher._analyse(text)
     folded = analysis.normalized.folded
+    hits = analysis.hits
+    # a hint never hides a word that is there
     if any(word in folded for word in entities.DOT_WORDS):
-        assert DOT_WORD in analysis.hits  # the hint never hides a word that is there
+        assert DOT_WORD in hits
+    if any(name in folded for name in entities.PROVIDERS):
+        assert MAIL_PROVIDER in hits
+    if any(f in folded for f in ("[at]", "(at)", " at ", " arroba ")):
+        assert AT_WORD in hits
     assert analysis.urls == entities.urls(folded)
+    assert analysis.emails == entities.emails(folded)
 
 
-def test_the_dot_word_hint_is_taken_and_passed(blind_messages: list[str]) -> None:
-    from mmtkit.plugins.compliance.analysis import DOT_WORD, Analysis, default_matcher
+def test_the_hints_are_taken_and_passed(blind_messages: list[str]) -> None:
+    from mmtkit.plugins.compliance.analysis import (
+        AT_WORD,
+        DOT_WORD,
+        MAIL_PROVIDER,
+        Analysis,
+        default_matcher,
+    )
 
     matcher = default_matcher()
-    hinted = 0
+    hinted = dict.fromkeys((DOT_WORD, AT_WORD, MAIL_PROVIDER), 0)
     for number, message in enumerate(blind_messages):
         analysis = matcher._analyse(message)
-        hinted += DOT_WORD in analysis.hits
-        assert analysis.urls == entities.urls(analysis.normalized.folded), number
-    assert 0 < hinted < len(blind_messages) // 4
-    # Hits not made by a matcher say nothing of the dot words: the links are searched in full.
-    text = "whatsapp dot me slash 62812"
+        for hint in hinted:
+            hinted[hint] += hint in analysis.hits
+        folded = analysis.normalized.folded
+        assert analysis.urls == entities.urls(folded), number
+        assert analysis.emails == entities.emails(folded), number
+    assert all(0 < count < len(blind_messages) // 4 for count in hinted.values()), hinted
+    # Hits not made by a matcher say nothing of the hints: the entities are searched in full.
+    text = "whatsapp dot me slash 62812 or care.shop [at] gmail [dot] com"
     bare = Analysis(textnorm.normalize(text), {})
-    assert [u.value for u in bare.urls] == ["whatsapp dot me slash 62812"]
-    assert [u.value for u in matcher._analyse(text).urls] == ["whatsapp dot me slash 62812"]
+    assert bare.urls == matcher._analyse(text).urls != []
+    assert bare.emails == matcher._analyse(text).emails != []
 
 
 def test_the_generated_address_texts_do_reach_the_patterns() -> None:

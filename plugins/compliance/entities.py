@@ -148,9 +148,13 @@ _NUMBER: Final = re.compile(
     r"[0-9](?:[0-9]{0,2}(?:[.,][0-9]{3}){1,4}(?:[.,][0-9]{1,2})?|[0-9]{0,8}(?:[.,][0-9]{1,2})?)"
 )
 # Installers and scripts, and the iOS configuration profiles that install one unseen.
-_EXTENSION: Final = re.compile(
-    r"\.(?:apk|xapk|exe|scr|msi|bat|cmd|vbs|jar|ps1|dmg|pkg|ipa|mobileconfig)(?![a-z0-9])"
-)
+_EXTENSIONS: Final = ("apk", "xapk", "exe", "scr", "msi", "bat", "cmd", "vbs", "jar", "ps1", "dmg",
+                      "pkg", "ipa", "mobileconfig")
+_EXTENSION: Final = re.compile(rf"\.(?:{'|'.join(_EXTENSIONS)})(?![a-z0-9])")
+EXTENSION_HINTS: Final = tuple(sorted({"." + e.rstrip("0123456789") for e in _EXTENSIONS}))
+"""What every extension :func:`executable_files` finds begins with, without its trailing
+digits (leetspeak reads ".ps1" as ".psi" in the text the analysis searches), for the analysis
+as :data:`DOT_WORDS` (:func:`executable_files`'s ``extensions``)."""
 _HANDLE: Final = re.compile(r"(?<![a-z0-9._%+\-])@[a-z0-9_][a-z0-9_.]{2,30}")
 # Words that say a digit group is an order, parcel, invoice or ticket reference, right
 # before it (a label, then at most "no.", "id", "is", "#" or ":"), in the served languages.
@@ -757,10 +761,12 @@ def money(text: str) -> list[Money]:
     return found
 
 
-def executable_files(text: str) -> list[Found]:
-    """``name.apk``, ``setup.exe``, ``invoice.pdf.exe``: found from the extension backwards."""
+def executable_files(text: str, *, extensions: bool = True) -> list[Found]:
+    """``name.apk``, ``setup.exe``, ``invoice.pdf.exe``: found from the extension backwards.
+    ``extensions`` false: the caller knows that none of :data:`EXTENSION_HINTS` is in
+    ``text`` (the analysis finds them with the lexicon's terms)."""
     found: list[Found] = []
-    if "." not in text:  # a substring search in C spares the regex most messages
+    if not extensions or "." not in text:  # a substring search in C spares the regex most
         return found
     for m in matches(_EXTENSION, text):
         start = m.start()

@@ -256,7 +256,8 @@ def test_links_and_mailboxes_tried_where_they_can_begin_are_those_a_search_finds
 _hinted_texts = _joined([*_ADDRESS_PIECES, "d0t", "p0nt0", "t1t1k", "DOT", "Chấm", "dots",
                          "dotcom", "anecdote", "champion", "x.com", "AT", "@t", "4t", "cat",
                          "arroba", "arr0ba", "gma1l", "hotmail", "outlook", "icloud", "ymail",
-                         "protonmail", "yahoo", "name_1"],
+                         "protonmail", "yahoo", "name_1", ".apk", "app.apk", "setup.exe",
+                         ".ps1", "run.ps1", "x.PS1", ".xapk", "a.exe1", ".mobileconfig", ".e"],
                         [" ", "", "\n", "  ", " [", "] ", "(", ")"], 12)
 
 
@@ -272,7 +273,7 @@ def matcher() -> Matcher:
 @given(text=_hinted_texts)
 def test_links_and_addresses_read_with_the_hints_are_those_read_without(matcher: Matcher,
                                                                          text: str) -> None:
-    from mmtkit.plugins.compliance.analysis import AT_WORD, DOT_WORD, MAIL_PROVIDER
+    from mmtkit.plugins.compliance.analysis import AT_WORD, DOT_WORD, FILE_EXTENSION, MAIL_PROVIDER
 
     analysis = matcher._analyse(text)
     folded = analysis.normalized.folded
@@ -284,21 +285,25 @@ def test_links_and_addresses_read_with_the_hints_are_those_read_without(matcher:
         assert MAIL_PROVIDER in hits
     if any(f in folded for f in ("[at]", "(at)", " at ", " arroba ")):
         assert AT_WORD in hits
+    if entities._EXTENSION.search(folded):
+        assert FILE_EXTENSION in hits
     assert analysis.urls == entities.urls(folded)
     assert analysis.emails == entities.emails(folded)
+    assert analysis.files == entities.executable_files(folded)
 
 
 def test_the_hints_are_taken_and_passed(blind_messages: list[str]) -> None:
     from mmtkit.plugins.compliance.analysis import (
         AT_WORD,
         DOT_WORD,
+        FILE_EXTENSION,
         MAIL_PROVIDER,
         Analysis,
         default_matcher,
     )
 
     matcher = default_matcher()
-    hinted = dict.fromkeys((DOT_WORD, AT_WORD, MAIL_PROVIDER), 0)
+    hinted = dict.fromkeys((DOT_WORD, AT_WORD, MAIL_PROVIDER, FILE_EXTENSION), 0)
     for number, message in enumerate(blind_messages):
         analysis = matcher._analyse(message)
         for hint in hinted:
@@ -306,12 +311,14 @@ def test_the_hints_are_taken_and_passed(blind_messages: list[str]) -> None:
         folded = analysis.normalized.folded
         assert analysis.urls == entities.urls(folded), number
         assert analysis.emails == entities.emails(folded), number
+        assert analysis.files == entities.executable_files(folded), number
     assert all(0 < count < len(blind_messages) // 4 for count in hinted.values()), hinted
     # Hits not made by a matcher say nothing of the hints: the entities are searched in full.
-    text = "whatsapp dot me slash 62812 or care.shop [at] gmail [dot] com"
+    text = "whatsapp dot me slash 62812 or care.shop [at] gmail [dot] com, get setup.exe"
     bare = Analysis(textnorm.normalize(text), {})
     assert bare.urls == matcher._analyse(text).urls != []
     assert bare.emails == matcher._analyse(text).emails != []
+    assert bare.files == matcher._analyse(text).files != []
 
 
 def test_the_generated_address_texts_do_reach_the_patterns() -> None:

@@ -24,8 +24,8 @@ from mmtkit.policy import Span
 from mmtkit.textnorm import WORD_CHARS, Normalized, accents_agree, normalize
 from mmtkit.trusted import assemble
 
-__all__ = ["AT_WORD", "DOT_WORD", "FILE_EXTENSION", "MAIL_PROVIDER", "NEAR_NEGATABLE", "NEGATION",
-           "NEGATION_NEAR", "SPELLED_DIGIT", "SPENT_NEGATION",
+__all__ = ["AT_WORD", "DOTTED_TLD", "DOT_WORD", "FILE_EXTENSION", "MAIL_PROVIDER", "NEAR_NEGATABLE",
+           "NEGATION", "NEGATION_NEAR", "SPELLED_DIGIT", "SPENT_NEGATION",
            "Analysis", "Matcher", "default_matcher", "search_entries", "setting_in"]
 
 SPELLED_DIGIT: Final = "spelled_digit"
@@ -44,11 +44,15 @@ AT_WORD: Final = "at_word"
 MAIL_PROVIDER: Final = "mail_provider"
 """A well-known mail provider's name (``entities.PROVIDERS``), anywhere in a word, for
 :attr:`Analysis.emails`."""
+DOTTED_TLD: Final = "dotted_tld"
+"""A dot and a top-level domain (``entities.DOTTED_TLDS``: ".com", ".me"...), anywhere, for
+:attr:`Analysis.urls`."""
 FILE_EXTENSION: Final = "file_extension"
 """The start of an installer's or script's extension (``entities.EXTENSION_HINTS``: ".apk",
 ".exe"...), anywhere, for :attr:`Analysis.files`."""
 _ENTITY_HINTS: Final = ((DOT_WORD, entities.DOT_WORDS, False), (AT_WORD, entities.AT_WORDS, True),
                         (MAIL_PROVIDER, entities.PROVIDERS, False),
+                        (DOTTED_TLD, entities.DOTTED_TLDS, False),
                         (FILE_EXTENSION, entities.EXTENSION_HINTS, False))
 """The hints found with the lexicon terms: concept, words, whether each stands as a word."""
 
@@ -192,8 +196,8 @@ class Analysis:
                  settings: dict[str, dict[str, Any]] | None = None, *,
                  hinted: bool = False) -> None:
         """``hinted``: ``hits`` come from a search that includes the entity hints
-        (:data:`DOT_WORD`, :data:`AT_WORD`, :data:`MAIL_PROVIDER`, :data:`FILE_EXTENSION`: a
-        :class:`Matcher`'s), so
+        (:data:`DOT_WORD`, :data:`DOTTED_TLD`, :data:`AT_WORD`, :data:`MAIL_PROVIDER`,
+        :data:`FILE_EXTENSION`: a :class:`Matcher`'s), so
         a text without such a hit holds none of those words; hits made otherwise say nothing
         of them, and the entities are searched in full."""
         self.normalized = normalized
@@ -351,7 +355,8 @@ class Analysis:
     @property
     def urls(self) -> list[entities.Found]:
         if self._urls is None:
-            self._urls = entities.urls(self.normalized.folded, dot_words=self._may_hold(DOT_WORD))
+            self._urls = entities.urls(self.normalized.folded, dot_words=self._may_hold(DOT_WORD),
+                                       dotted_tlds=self._may_hold(DOTTED_TLD))
         return self._urls
 
     @property

@@ -125,6 +125,9 @@ _SPACED_EMAIL: Final = re.compile(
 # Pre-checks that start with a literal or a rare character class, so the regex engine skips
 # through ordinary text in C; the full patterns run only when these hit.
 _DOTTED_TLD: Final = re.compile(rf"\.{_TLD}(?![a-z0-9\-])")
+DOTTED_TLDS: Final = tuple(f".{tld}" for tld in _TLDS)
+"""What every match of the links' top-level-domain pattern begins with (the domains are
+letters only), for the analysis as :data:`DOT_WORDS` (:func:`urls`'s ``dotted_tlds``)."""
 _WRITTEN: Final = ("[dot]", "(dot)", "{dot}", *(f" {word} " for word in _DOT_WORDS))
 _DEFANGED: Final = re.compile(r"[\[({]\s?\.\s?[\])}]")  # "example[.]com", the way scam links hide
 
@@ -191,11 +194,12 @@ def _may_have_domain(text: str) -> bool:
             or _written_dot(text))
 
 
-def _literal_urls(text: str) -> list[Found]:
+def _literal_urls(text: str, dotted_tlds: bool = True) -> list[Found]:
     """Links written with real dots: found from their top-level domain outwards, in C-speed
-    steps, so ordinary prose never runs the full pattern."""
+    steps, so ordinary prose never runs the full pattern. ``dotted_tlds`` false: the caller
+    knows that none of :data:`DOTTED_TLDS` is in ``text``."""
     found: list[Found] = []
-    if "." not in text:
+    if not dotted_tlds or "." not in text:
         return found
     end_of_last = -1
     for m in matches(_DOTTED_TLD, text):
@@ -371,16 +375,17 @@ def _mailbox_starts(text: str) -> list[int]:
     return _run_starts(text, ats, _LOCAL_CHARS)
 
 
-def urls(text: str, *, dot_words: bool = True) -> list[Found]:
-    """The links in ``text``. ``dot_words`` false: the caller knows that no word of
-    :data:`DOT_WORDS` is in ``text`` (the analysis finds them with the lexicon's terms), which
-    spares five substring searches of most messages."""
+def urls(text: str, *, dot_words: bool = True, dotted_tlds: bool = True) -> list[Found]:
+    """The links in ``text``. ``dot_words`` or ``dotted_tlds`` false: the caller knows that
+    no word of :data:`DOT_WORDS`, or none of :data:`DOTTED_TLDS`, is in ``text`` (the analysis
+    finds them with the lexicon's terms), which spares most messages five substring searches
+    and the top-level-domain pattern at each of their dots."""
     # "whatsapp dot me slash ...": in full
     if _written_dot(text, dot_words) and _link_may_end(text):
         found = [f for f in _anchored(_URL, text, _link_starts(text))
                  if not _EMAIL.fullmatch(f.value)]
     else:
-        found = _literal_urls(text)
+        found = _literal_urls(text, dotted_tlds)
     if " ." in text:  # "bit . ly/x" reads more of the link than "ly/x" would
         found = _preferring(_found(_SPACED_URL, text), found)
     return found

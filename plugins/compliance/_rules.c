@@ -22,6 +22,7 @@
 #include <stdlib.h>
 
 enum { SCOPE_MESSAGE = 0, SCOPE_SENTENCE = 1, SCOPE_CLAUSE = 2, SCOPES = 3 };
+static const char *const scope_names[SCOPES] = {"message", "sentence", "clause"};
 
 /* One rule; its objects are owned (new references). */
 typedef struct {
@@ -40,7 +41,7 @@ typedef struct {
     PyObject_HEAD
     Rule *rules;
     Py_ssize_t count;
-    PyObject *by_trigger;  /* dict: a rule's last concept -> tuple of its indices, in order */
+    PyObject *by_trigger;  /* dict: a rule's last concept -> list of its indices, in order */
     PyObject *make;        /* make(spec, ranges) -> a finding */
     PyObject *negations;   /* tuple of str: without one of them in a message, nothing is negated */
 } Rules;
@@ -67,6 +68,9 @@ typedef struct {
 
 static PyObject *str_negated, *str_sentence_ends, *str_clause_ends;
 
+#define BAD_HITS "hits must map each concept to a list of (start, end) tuples of int"
+#define BAD_ENDS "the analysis's unit ends must be a list of int"
+
 static void
 hit_list_clear(HitList *list)
 {
@@ -78,12 +82,12 @@ hit_list_clear(HitList *list)
     list->count = 0;
 }
 
+/* An offset of a range or a unit end; a TypeError with ``message`` if it is not an int. */
 static int
-read_position(PyObject *value, Py_ssize_t *out)
+read_position(PyObject *value, Py_ssize_t *out, const char *message)
 {
     if (!PyLong_CheckExact(value)) {
-        PyErr_SetString(PyExc_TypeError, "hits must map each concept to a list of "
-                        "(start, end) tuples of int");
+        PyErr_SetString(PyExc_TypeError, message);
         return -1;
     }
     *out = PyLong_AsSsize_t(value);
@@ -120,8 +124,7 @@ read_hits(Call *call, PyObject *concept, int skip_negated, HitList *out)
         return PyErr_Occurred() ? -1 : 0;
     }
     if (!PyList_Check(found)) {
-        PyErr_SetString(PyExc_TypeError, "hits must map each concept to a list of "
-                        "(start, end) tuples of int");
+        PyErr_SetString(PyExc_TypeError, BAD_HITS);
         return -1;
     }
     Py_INCREF(found);
@@ -137,12 +140,11 @@ read_hits(Call *call, PyObject *concept, int skip_negated, HitList *out)
         PyObject *range = PyList_GET_ITEM(found, i);
         Hit hit;
         if (!PyTuple_CheckExact(range) || PyTuple_GET_SIZE(range) != 2) {
-            PyErr_SetString(PyExc_TypeError, "hits must map each concept to a list of "
-                            "(start, end) tuples of int");
+            PyErr_SetString(PyExc_TypeError, BAD_HITS);
             goto failed;
         }
-        if (read_position(PyTuple_GET_ITEM(range, 0), &hit.start) < 0
-                || read_position(PyTuple_GET_ITEM(range, 1), &hit.end) < 0) {
+        if (read_position(PyTuple_GET_ITEM(range, 0), &hit.start, BAD_HITS) < 0
+                || read_position(PyTuple_GET_ITEM(range, 1), &hit.end, BAD_HITS) < 0) {
             goto failed;
         }
         Py_INCREF(range);
@@ -183,7 +185,7 @@ unit_ends(Call *call, int scope)
         return -1;
     }
     if (!PyList_Check(ends)) {
-        PyErr_SetString(PyExc_TypeError, "the analysis's unit ends must be a list of int");
+        PyErr_SetString(PyExc_TypeError, BAD_ENDS);
         Py_DECREF(ends);
         return -1;
     }
@@ -195,7 +197,7 @@ unit_ends(Call *call, int scope)
         return -1;
     }
     for (Py_ssize_t i = 0; i < count; i++) {
-        if (read_position(PyList_GET_ITEM(ends, i), &call->ends[scope][i]) < 0) {
+        if (read_position(PyList_GET_ITEM(ends, i), &call->ends[scope][i], BAD_ENDS) < 0) {
             Py_DECREF(ends);
             return -1;
         }
@@ -259,6 +261,19 @@ any_occurs(PyObject *hits, PyObject *names)
         }
     }
     return 0;
+}
+
+/* Whether every concept of names is a key of hits (-1: an error). */
+static int
+all_occur(PyObject *hits, PyObject *names)
+{
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(names); i++) {
+        int found = PyDict_Contains(hits, PyTuple_GET_ITEM(names, i));
+        if (found <= 0) {
+            return found;
+        }
+    }
+    return 1;
 }
 
 /* The finding make(spec, ranges), ranges being the chosen hits' tuples. */
@@ -345,6 +360,14 @@ evaluate(Rules *self, const Rule *rule, Call *call, PyObject **finding)
     for (Py_ssize_t i = 0; i < n_all; i++) {
         assign_units(call, rule->scope, &lists[i]);
     }
+    /* A blocker's hit in a unit blocks the rule there; a negated one ("not in the app") does
+     * not. */
+    for (Py_ssize_t b = 0; b < blocker_count; b++) {
+        if (read_hits(call, blockers[b], 1, &blocked[b]) < 0) {
+            goto done;
+        }
+        assign_units(call, rule->scope, &blocked[b]);
+    }
     /* The units of the first concept, ascending and each once. */
     units = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)lists[0].count);
     if (units == NULL) {
@@ -369,23 +392,7 @@ evaluate(Rules *self, const Rule *rule, Call *call, PyObject **finding)
         if (!shared) {
             continue;
         }
-        /* A blocker's hit in the unit blocks the rule; a negated one ("not in the app") does
-         * not. Each blocker's hits are read the first time a unit asks. */
         for (Py_ssize_t b = 0; !blocks && b < blocker_count; b++) {
-            if (blocked[b].items == NULL) {
-                if (read_hits(call, blockers[b], 1, &blocked[b]) < 0) {
-                    goto done;
-                }
-                if (blocked[b].items == NULL) {
-                    /* the dict changed under a callback: an empty, allocated list */
-                    blocked[b].items = PyMem_Malloc(sizeof(Hit));
-                    if (blocked[b].items == NULL) {
-                        PyErr_NoMemory();
-                        goto done;
-                    }
-                }
-                assign_units(call, rule->scope, &blocked[b]);
-            }
             blocks = holds_unit(&blocked[b], unit);
         }
         if (blocks) {
@@ -505,22 +512,17 @@ rules_findings(Rules *self, PyObject *const *args, Py_ssize_t nargs)
             }
             continue;
         }
-        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(filed); i++) {
-            Py_ssize_t index = PyLong_AsSsize_t(PyTuple_GET_ITEM(filed, i));
-            int missing;
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(filed); i++) {
+            Py_ssize_t index = PyLong_AsSsize_t(PyList_GET_ITEM(filed, i));
+            int complete;
             if (index == -1 && PyErr_Occurred()) {
                 goto done;
             }
-            missing = 0;
-            for (Py_ssize_t k = 0; !missing && k < PyTuple_GET_SIZE(self->rules[index].others); k++) {
-                int found = PyDict_Contains(call.hits,
-                                            PyTuple_GET_ITEM(self->rules[index].others, k));
-                if (found < 0) {
-                    goto done;
-                }
-                missing = !found;
+            complete = all_occur(call.hits, self->rules[index].others);
+            if (complete < 0) {
+                goto done;
             }
-            if (missing) {
+            if (!complete) {
                 continue;
             }
             if (candidate_count == capacity) {
@@ -664,13 +666,13 @@ read_rule(PyObject *row, Rule *rule)
         goto done;
     }
     scope = PyTuple_GET_ITEM(fields, 3);
-    if (PyUnicode_Check(scope) && PyUnicode_CompareWithASCIIString(scope, "message") == 0) {
-        rule->scope = SCOPE_MESSAGE;
-    } else if (PyUnicode_Check(scope) && PyUnicode_CompareWithASCIIString(scope, "sentence") == 0) {
-        rule->scope = SCOPE_SENTENCE;
-    } else if (PyUnicode_Check(scope) && PyUnicode_CompareWithASCIIString(scope, "clause") == 0) {
-        rule->scope = SCOPE_CLAUSE;
-    } else {
+    rule->scope = -1;
+    for (int named = 0; PyUnicode_Check(scope) && named < SCOPES; named++) {
+        if (PyUnicode_CompareWithASCIIString(scope, scope_names[named]) == 0) {
+            rule->scope = named;
+        }
+    }
+    if (rule->scope < 0) {
         PyErr_SetString(PyExc_ValueError, "a rule's scope must be 'message', 'sentence' or "
                         "'clause'");
         goto done;
@@ -759,7 +761,8 @@ rules_init(Rules *self, PyObject *args, PyObject *kwds)
     }
     for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(sequence); i++) {
         Rule *rule = &self->rules[i];
-        PyObject *trigger, *filed, *index, *grown;
+        PyObject *trigger, *filed, *index;
+        int failed;
         self->count = i + 1;
         if (read_rule(PySequence_Fast_GET_ITEM(sequence, i), rule) < 0) {
             goto failed;
@@ -771,23 +774,20 @@ rules_init(Rules *self, PyObject *args, PyObject *kwds)
         if (filed == NULL && PyErr_Occurred()) {
             goto failed;
         }
-        index = PyLong_FromSsize_t(i);
-        if (index == NULL) {
-            goto failed;
-        }
         if (filed == NULL) {
-            grown = PyTuple_Pack(1, index);
-        } else {
-            PyObject *one = PyTuple_Pack(1, index);
-            grown = one == NULL ? NULL : PySequence_Concat(filed, one);
-            Py_XDECREF(one);
+            filed = PyList_New(0);
+            failed = filed == NULL || PyDict_SetItem(self->by_trigger, trigger, filed) < 0;
+            Py_XDECREF(filed);  /* the dict holds it */
+            if (failed) {
+                goto failed;
+            }
         }
-        Py_DECREF(index);
-        if (grown == NULL || PyDict_SetItem(self->by_trigger, trigger, grown) < 0) {
-            Py_XDECREF(grown);
+        index = PyLong_FromSsize_t(i);
+        failed = index == NULL || PyList_Append(filed, index) < 0;
+        Py_XDECREF(index);
+        if (failed) {
             goto failed;
         }
-        Py_DECREF(grown);
     }
     Py_DECREF(sequence);
     return 0;

@@ -417,19 +417,20 @@ sum_features(const Scorer *self, PyObject *text, double *sums)
     return 0;
 }
 
-/* One double per category: on the stack for a model of up to 16 categories. */
+/* Room for ``count`` doubles: on the stack for the few a message needs (a row of sums, and
+ * for flagged() the intercepts and cutoffs beside it), else on the heap. */
 typedef struct {
-    double stack[16];
-    double *sums;
+    double stack[48];
+    double *values;
 } Doubles;
 
 static int
-doubles_open(Doubles *sums, Py_ssize_t categories)
+doubles_open(Doubles *doubles, Py_ssize_t count)
 {
-    sums->sums = sums->stack;
-    if (categories > (Py_ssize_t)(sizeof(sums->stack) / sizeof(sums->stack[0]))) {
-        sums->sums = PyMem_Malloc(sizeof(double) * (size_t)categories);
-        if (sums->sums == NULL) {
+    doubles->values = doubles->stack;
+    if (count > (Py_ssize_t)(sizeof(doubles->stack) / sizeof(doubles->stack[0]))) {
+        doubles->values = PyMem_Malloc(sizeof(double) * (size_t)count);
+        if (doubles->values == NULL) {
             PyErr_NoMemory();
             return -1;
         }
@@ -438,10 +439,10 @@ doubles_open(Doubles *sums, Py_ssize_t categories)
 }
 
 static void
-doubles_close(Doubles *sums)
+doubles_close(Doubles *doubles)
 {
-    if (sums->sums != sums->stack) {
-        PyMem_Free(sums->sums);
+    if (doubles->values != doubles->stack) {
+        PyMem_Free(doubles->values);
     }
 }
 
@@ -455,7 +456,7 @@ scorer_totals(Scorer *self, PyObject *text)
     if (check_reading(self, text, "totals") < 0 || doubles_open(&sums, categories) < 0) {
         return NULL;
     }
-    if (sum_features(self, text, sums.sums) < 0) {
+    if (sum_features(self, text, sums.values) < 0) {
         goto done;
     }
     result = PyList_New(categories);
@@ -463,7 +464,7 @@ scorer_totals(Scorer *self, PyObject *text)
         goto done;
     }
     for (Py_ssize_t c = 0; c < categories; c++) {
-        PyObject *value = PyFloat_FromDouble(sums.sums[c]);
+        PyObject *value = PyFloat_FromDouble(sums.values[c]);
         if (value == NULL) {
             Py_CLEAR(result);
             goto done;
@@ -510,7 +511,8 @@ static PyObject *
 scorer_flagged(Scorer *self, PyObject *const *args, Py_ssize_t nargs)
 {
     Py_ssize_t categories = self->categories, spaces = 0, length;
-    Doubles sums, intercepts, cutoffs;
+    Doubles doubles;
+    double *sums, *intercepts, *cutoffs;
     PyObject *text, *result = NULL;
     int kind;
     const void *data;
@@ -524,21 +526,15 @@ scorer_flagged(Scorer *self, PyObject *const *args, Py_ssize_t nargs)
     if (check_reading(self, text, "flagged") < 0) {
         return NULL;
     }
-    if (doubles_open(&sums, categories) < 0) {
+    if (doubles_open(&doubles, 3 * categories) < 0) {
         return NULL;
     }
-    if (doubles_open(&intercepts, categories) < 0) {
-        doubles_close(&sums);
-        return NULL;
-    }
-    if (doubles_open(&cutoffs, categories) < 0) {
-        doubles_close(&sums);
-        doubles_close(&intercepts);
-        return NULL;
-    }
-    if (read_floats(args[1], categories, "intercepts", intercepts.sums) < 0
-            || read_floats(args[2], categories, "cutoffs", cutoffs.sums) < 0
-            || sum_features(self, text, sums.sums) < 0) {
+    sums = doubles.values;
+    intercepts = sums + categories;
+    cutoffs = intercepts + categories;
+    if (read_floats(args[1], categories, "intercepts", intercepts) < 0
+            || read_floats(args[2], categories, "cutoffs", cutoffs) < 0
+            || sum_features(self, text, sums) < 0) {
         goto done;
     }
     kind = PyUnicode_KIND(text);
@@ -550,8 +546,8 @@ scorer_flagged(Scorer *self, PyObject *const *args, Py_ssize_t nargs)
     scale = 1.0 / sqrt((double)(2 * (spaces + 1) - 1));
     result = PyList_New(0);
     for (Py_ssize_t c = 0; result != NULL && c < categories; c++) {
-        volatile double product = scale * sums.sums[c];
-        if (intercepts.sums[c] + product >= cutoffs.sums[c]) {
+        volatile double product = scale * sums[c];
+        if (intercepts[c] + product >= cutoffs[c]) {
             PyObject *index = PyLong_FromSsize_t(c);
             if (index == NULL || PyList_Append(result, index) < 0) {
                 Py_CLEAR(result);
@@ -561,9 +557,7 @@ scorer_flagged(Scorer *self, PyObject *const *args, Py_ssize_t nargs)
     }
 
 done:
-    doubles_close(&sums);
-    doubles_close(&intercepts);
-    doubles_close(&cutoffs);
+    doubles_close(&doubles);
     return result;
 }
 

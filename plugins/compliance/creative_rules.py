@@ -280,16 +280,10 @@ def _free_part_charged(analysis: Analysis, ad: AdCreative, others: list[Money]) 
 
 def _word_starts(text: str, item: str) -> list[int]:
     """Where ``item`` (lower-case letters) stands with no letter before it: the matches of
-    ``(?<![a-z])item``, without making a pattern per item and message."""
-    found: list[int] = []
-    at = text.find(item)
-    while at >= 0:
-        if at == 0 or not "a" <= text[at - 1] <= "z":
-            found.append(at)
-            at = text.find(item, at + len(item))
-        else:
-            at = text.find(item, at + 1)
-    return found
+    ``(?<![a-z])item``, without making a pattern per item and message. (An occurrence that
+    overlaps an earlier one has one of the item's letters before it, so the overlapping
+    places :func:`positions` also lists are never kept.)"""
+    return [at for at in positions(text, item) if at == 0 or not "a" <= text[at - 1] <= "z"]
 
 
 def _near_unfree_mentions(analysis: Analysis, items: tuple[str, ...], charges: list[Range],

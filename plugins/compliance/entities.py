@@ -21,9 +21,10 @@ from phonenumbers import PhoneMetadata, ValidationResult
 from mmtkit.native import c_function
 from mmtkit.textnorm import WORD_CHARS
 
-__all__ = ["DIGIT_WORDS", "WRITTEN_DOT", "Found", "Money", "emails", "executable_files", "handles",
-           "has_digit", "matches", "matches_at", "may_spell_a_number", "money", "phone_numbers",
-           "positions", "prefix_alternation", "spelled_phone_numbers", "urls"]
+__all__ = ["AT_WORDS", "DIGIT_WORDS", "DOTTED_TLDS", "DOT_WORDS", "EXTENSION_HINTS", "PROVIDERS",
+           "WRITTEN_DOT", "Found", "Money", "emails", "executable_files", "handles", "has_digit",
+           "matches", "matches_at", "may_spell_a_number", "money", "phone_numbers", "positions",
+           "prefix_alternation", "spelled_phone_numbers", "urls"]
 
 
 @frozen
@@ -41,15 +42,14 @@ class Money:
     currency: str | None
 
 
-_DOT_WORDS: Final = ("dot", "titik", "cham", "ponto", "punto")
-"""A dot written as a word, in the served languages (Vietnamese "chấm" folds to "cham")."""
-DOT_WORDS: Final = _DOT_WORDS
-"""The same words, for the analysis, which finds them with the lexicon's terms so that most
-messages need not be searched for them again (:func:`urls`'s ``dot_words``)."""
+DOT_WORDS: Final = ("dot", "titik", "cham", "ponto", "punto")
+"""A dot written as a word, in the served languages (Vietnamese "chấm" folds to "cham"). The
+analysis finds them with the lexicon's terms, so that most messages need not be searched for
+them again (:func:`urls`'s ``dot_words``)."""
 AT_WORDS: Final = ("at", "arroba")
 """The words an e-mail address's "@" is written out as ("name [at] mail", "name arroba
 mail"), for the analysis as :data:`DOT_WORDS` (:func:`emails`'s ``at_words``)."""
-_WRITTEN_DOT: Final = rf"\s?[\[({{]\s?(?:dot|\.)\s?[\])}}]\s?|\s(?:{'|'.join(_DOT_WORDS)})\s"
+_WRITTEN_DOT: Final = rf"\s?[\[({{]\s?(?:dot|\.)\s?[\])}}]\s?|\s(?:{'|'.join(DOT_WORDS)})\s"
 WRITTEN_DOT: Final = re.compile(_WRITTEN_DOT)
 """A dot written out or defanged: ``[dot]``, `` dot ``, ``[.]``, ``(.)``..."""
 _DOT: Final = rf"(?:\.|{_WRITTEN_DOT})"
@@ -107,15 +107,14 @@ _EMAIL: Final = re.compile(
     rf"[a-z]{{2,12}}(?![a-z0-9])"
 )
 # "name at gmail", "name@yahoo": a mailbox at a well-known provider needs no domain ending.
-_PROVIDERS: Final = ("gmail", "yahoo", "hotmail", "outlook", "icloud", "ymail", "protonmail")
-PROVIDERS: Final = _PROVIDERS
-"""The same names, for the analysis (:func:`emails`'s ``providers``)."""
+PROVIDERS: Final = ("gmail", "yahoo", "hotmail", "outlook", "icloud", "ymail", "protonmail")
+"""Found by the analysis as :data:`DOT_WORDS` are (:func:`emails`'s ``providers``)."""
 # With a written "at", the name must look like one ("care.lunaloft", "shop_88"), not a word
 # ("write to me at gmail").
 _PROVIDER_EMAIL: Final = re.compile(
     r"(?<![a-z0-9._%+\-])(?:(?>[a-z0-9._%+\-]{1,64}) ?@ ?"
     r"|(?>[a-z0-9%+\-]*[._0-9][a-z0-9._%+\-]*)(?: at | ?\[at\] ?| ?\(at\) ?))"
-    rf"(?:{'|'.join(_PROVIDERS)})(?![a-z0-9.])"
+    rf"(?:{'|'.join(PROVIDERS)})(?![a-z0-9.])"
 )
 # "name @ gmail , com": a spaced "@" and a comma for the last dot, before a known domain.
 _SPACED_EMAIL: Final = re.compile(
@@ -128,7 +127,7 @@ _DOTTED_TLD: Final = re.compile(rf"\.{_TLD}(?![a-z0-9\-])")
 DOTTED_TLDS: Final = tuple(f".{tld}" for tld in _TLDS)
 """What every match of the links' top-level-domain pattern begins with (the domains are
 letters only), for the analysis as :data:`DOT_WORDS` (:func:`urls`'s ``dotted_tlds``)."""
-_WRITTEN: Final = ("[dot]", "(dot)", "{dot}", *(f" {word} " for word in _DOT_WORDS))
+_WRITTEN: Final = ("[dot]", "(dot)", "{dot}", *(f" {word} " for word in DOT_WORDS))
 _DEFANGED: Final = re.compile(r"[\[({]\s?\.\s?[\])}]")  # "example[.]com", the way scam links hide
 
 
@@ -137,7 +136,7 @@ def _written_dot(text: str, dot_words: bool = True) -> bool:
     ``dot_words`` false: the caller knows that no word of :data:`DOT_WORDS` is in ``text``."""
     if "." in text and ("[" in text or "(" in text or "{" in text) and _DEFANGED.search(text):
         return True
-    if not dot_words or not any(word in text for word in _DOT_WORDS):
+    if not dot_words or not any(word in text for word in DOT_WORDS):
         return False
     return any(w in text for w in _WRITTEN)
 
@@ -272,14 +271,14 @@ _TLD_AFTER: Final = re.compile(rf"{_TLD}(?![a-z0-9\-])")
 
 def _link_may_end(text: str) -> bool:
     """Whether :data:`_URL` can match at all: it needs a scheme or "www", or a dot (real,
-    bracketed, or one of :data:`_DOT_WORDS` between spaces) before a top-level domain. Those
+    bracketed, or one of :data:`DOT_WORDS` between spaces) before a top-level domain. Those
     words are ordinary ones too (Vietnamese "chậm" is folded to "cham", "ponto" and "punto"
     are points), and the full pattern tries every word of the text; this looks only where
     such a word stands."""
     if ("http" in text or "www" in text or "[" in text or "(" in text or "{" in text
             or _DOTTED_TLD.search(text) is not None):
         return True
-    for word in _DOT_WORDS:
+    for word in DOT_WORDS:
         start = text.find(word)
         while start >= 0:
             end = start + len(word)
@@ -361,7 +360,7 @@ def _link_starts(text: str) -> list[int]:
     and neither "-" nor a label character can begin a dot)."""
     dots = positions(text, ".")
     dots += _before_each(text, ("[", "(", "{"), itself=True)
-    dots += _before_each(text, _DOT_WORDS, itself=False)
+    dots += _before_each(text, DOT_WORDS, itself=False)
     return positions(text, "http") + positions(text, "www.") + _run_starts(
         text, dots, _LABEL_CHARS)
 
@@ -371,7 +370,7 @@ def _mailbox_starts(text: str) -> list[int]:
     a bracketed "at" or a written one (each local part is atomic and a whole run, behind a
     look-behind for the same characters)."""
     ats = _before_each(text, ("@", "[", "("), itself=True)
-    ats += _before_each(text, ("at", "arroba"), itself=False)
+    ats += _before_each(text, AT_WORDS, itself=False)
     return _run_starts(text, ats, _LOCAL_CHARS)
 
 
@@ -401,7 +400,7 @@ def emails(text: str, *, at_words: bool = True, providers: bool = True) -> list[
     if not at_sign and not (at_words and ("[at]" in text or "(at)" in text or " at " in text
                                           or " arroba " in text)):
         return []
-    provider = providers and any(name in text for name in _PROVIDERS)
+    provider = providers and any(name in text for name in PROVIDERS)
     if not at_sign and not (_may_have_domain(text) or provider):
         return []
     starts = _mailbox_starts(text)

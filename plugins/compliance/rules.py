@@ -168,8 +168,9 @@ class RuleIndex:
         # concept occurs in it, in lexicon order.
         # With each, the other concepts it needs: a few dict look-ups tell whether they all
         # occur (a frozenset compared with the hits' keys view costs ten times as much).
+        # The C table files the rules itself: the Python index is built only in its absence.
         self._by_trigger: dict[str, list[tuple[int, _Rule, tuple[str, ...]]]] = {}
-        for order, rule in enumerate(mine):
+        for order, rule in enumerate(mine if self._native is None else ()):
             trigger = rule.all[-1]
             others = tuple(dict.fromkeys(c for c in rule.all if c != trigger))
             self._by_trigger.setdefault(trigger, []).append((order, _Rule(rule), others))

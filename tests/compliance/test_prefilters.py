@@ -13,7 +13,17 @@ from hypothesis import strategies as st
 from mmtkit import textnorm
 from mmtkit.plugins.compliance import creative_rules as cm
 from mmtkit.plugins.compliance import entities
-from mmtkit.plugins.compliance.analysis import Matcher
+from mmtkit.plugins.compliance.analysis import (
+    AT_WORD,
+    DOT_WORD,
+    DOTTED_TLD,
+    FILE_EXTENSION,
+    MAIL_PROVIDER,
+    SPELLED_DIGIT,
+    Analysis,
+    Matcher,
+    default_matcher,
+)
 from mmtkit.plugins.compliance.entities import prefix_alternation
 
 # Pieces of the patterns themselves, in random case, among ordinary words and names, so the
@@ -206,8 +216,6 @@ _phone_texts = _joined(_PHONE_PIECES,
 @settings(max_examples=1500)
 @given(_phone_texts)
 def test_spelled_numbers_are_found_as_without_the_shortcut(text: str) -> None:
-    from mmtkit.plugins.compliance.analysis import SPELLED_DIGIT, default_matcher
-
     analysis = default_matcher()._analyse(text)
     folded = analysis.normalized.folded
     spelled = analysis.hits.get(SPELLED_DIGIT)
@@ -219,8 +227,6 @@ def test_spelled_numbers_are_found_as_without_the_shortcut(text: str) -> None:
 
 def test_the_spelled_number_shortcut_is_taken_and_passed() -> None:
     """The property above is only worth something if both answers occur."""
-    from mmtkit.plugins.compliance.analysis import SPELLED_DIGIT, default_matcher
-
     def may(text: str) -> bool:
         analysis = default_matcher()._analyse(text)
         return entities.may_spell_a_number(analysis.normalized.folded,
@@ -266,8 +272,6 @@ _hinted_texts = _joined([*_ADDRESS_PIECES, "d0t", "p0nt0", "t1t1k", "DOT", "Cháº
 @pytest.fixture(scope="module")
 def matcher() -> Matcher:
     """The default matcher, built before any generated example is timed."""
-    from mmtkit.plugins.compliance.analysis import default_matcher
-
     return default_matcher()
 
 
@@ -275,14 +279,6 @@ def matcher() -> Matcher:
 @given(text=_hinted_texts)
 def test_links_and_addresses_read_with_the_hints_are_those_read_without(matcher: Matcher,
                                                                          text: str) -> None:
-    from mmtkit.plugins.compliance.analysis import (
-        AT_WORD,
-        DOT_WORD,
-        DOTTED_TLD,
-        FILE_EXTENSION,
-        MAIL_PROVIDER,
-    )
-
     analysis = matcher._analyse(text)
     folded = analysis.normalized.folded
     hits = analysis.hits
@@ -302,18 +298,7 @@ def test_links_and_addresses_read_with_the_hints_are_those_read_without(matcher:
     assert analysis.files == entities.executable_files(folded)
 
 
-def test_the_hints_are_taken_and_passed(blind_messages: list[str]) -> None:
-    from mmtkit.plugins.compliance.analysis import (
-        AT_WORD,
-        DOT_WORD,
-        DOTTED_TLD,
-        FILE_EXTENSION,
-        MAIL_PROVIDER,
-        Analysis,
-        default_matcher,
-    )
-
-    matcher = default_matcher()
+def test_the_hints_are_taken_and_passed(matcher: Matcher, blind_messages: list[str]) -> None:
     hinted = dict.fromkeys((DOT_WORD, DOTTED_TLD, AT_WORD, MAIL_PROVIDER, FILE_EXTENSION), 0)
     for number, message in enumerate(blind_messages):
         analysis = matcher._analyse(message)

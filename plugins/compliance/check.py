@@ -65,6 +65,11 @@ _CHECKS: dict[str, CategoryCheck] = {}
 """The category checks of this process, by category (a check created again, as by a module
 reload, replaces the earlier one): one run over a message serves them all."""
 
+_SLOTS: dict[str, int] = {}
+"""Each category's place in the shares of an outbound run (:class:`_Latest`), given when its
+first check is created and kept: the ten categories called after the first pick their share
+by index, where a dictionary look-up each cost about 1% of the checks' instructions."""
+
 
 class CategoryCheck:
     """One category's share of the compliance run: its lexicon rules and its Python rules.
@@ -80,6 +85,7 @@ class CategoryCheck:
         self.category = category
         self.plugin = f"mmtkit.plugins.compliance.{category}"
         self._python_rules = tuple(python_rules)
+        self._slot = _SLOTS.setdefault(category, len(_SLOTS))
         _CHECKS[category] = self
 
     def finding(self, rule_suffix: str, ranges: Iterable[Range]) -> Finding:
@@ -142,14 +148,16 @@ class CategoryCheck:
         # The engine calls every category with the same two objects in a row: after the
         # first, the others find the whole run here by identity (no hashing of the text).
         last = _LATEST.run
+        slot = self._slot
         if last[0] is content and last[1] is context:
-            return last[2].get(self.category, ())
+            shares = last[2]
+            return shares[slot] if slot < len(shares) else ()
         text = content.body if type(content) is Text else text_of(content)
         if not text or len(text) > MAX_CHECKED_CHARS:
             return tuple(self.violations(text, context))
-        run = _run_on(text, context, inbound=False)
-        _LATEST.run = (content, context, run)
-        return run.get(self.category, ())
+        shares = _shares(_run_on(text, context, inbound=False))
+        _LATEST.run = (content, context, shares)
+        return shares[slot]
 
     def inbound(self, event: InboundEvent, context: PolicyContext) -> list[Violation]:
         """Customer behaviour a seller may report (Shop guidelines 5.3); the engine never
@@ -171,10 +179,20 @@ class _Latest:
     a compiled object, where a module global is a dictionary look-up per category.)"""
 
     def __init__(self) -> None:
-        self.run: tuple[object, object, dict[str, tuple[Violation, ...]]] = (None, None, {})
+        self.run: tuple[object, object, list[tuple[Violation, ...]]] = (None, None, [])
 
 
 _LATEST: Final = _Latest()
+
+
+def _shares(run: dict[str, tuple[Violation, ...]]) -> list[tuple[Violation, ...]]:
+    """A run's violations by category slot (:data:`_SLOTS`), empty where it has none."""
+    shares: list[tuple[Violation, ...]] = [()] * len(_SLOTS)
+    for category, found in run.items():
+        slot = _SLOTS.get(category)
+        if slot is not None:
+            shares[slot] = found
+    return shares
 
 
 def _run_on(text: str, context: PolicyContext, inbound: bool
@@ -231,23 +249,27 @@ def _run(analysis: Analysis, context: PolicyContext, inbound: bool
     return result
 
 
-_VIOLATION_SLOTS: Final = ("rule_id", "category", "severity", "explanation", "policy_ref", "spans",
-                           "plugin")
-_VALIDATED: set[str] = set()
-"""Rule ids whose violation :class:`Violation` itself has made, and so validated, once."""
+_VIOLATION_SLOTS: Final = ("rule_id", "category", "severity", "explanation", "policy_ref",
+                           "plugin", "spans")
+_MADE: dict[str, tuple[RuleSpec, str, tuple[object, ...]]] = {}
+"""By rule id: the rule and the plugin whose violation :class:`Violation` itself last made,
+and so validated, with that violation's values but its spans."""
 
 
 def _violation(rule: RuleSpec, spans: tuple[Span, ...], plugin: str) -> Violation:
     """The violation of a rule that fired on a message.
 
-    The first for a rule id is made by the class, which validates the id; its converters
-    return a rule's severity (a :class:`Severity` already) and the spans (a tuple) as they
-    are, so the later ones skip them."""
-    if rule.rule_id not in _VALIDATED:
-        violation = Violation(rule_id=rule.rule_id, category=rule.category,
-                              severity=rule.severity, explanation=rule.explanation,
-                              policy_ref=rule.policy, spans=spans, plugin=plugin)
-        _VALIDATED.add(rule.rule_id)
-        return violation
-    return assemble(Violation, _VIOLATION_SLOTS, (rule.rule_id, rule.category, rule.severity,
-                                                  rule.explanation, rule.policy, spans, plugin))
+    The first for a rule (and plugin) is made by the class, which validates it; its
+    converters return a rule's severity (a :class:`Severity` already) and the spans (a tuple)
+    as they are, so the later ones take its values and only add their spans. The same rule
+    object is required, not only its id: a lexicon read again makes new rules."""
+    made = _MADE.get(rule.rule_id)
+    if made is not None and made[0] is rule and made[1] is plugin:
+        return assemble(Violation, _VIOLATION_SLOTS, made[2] + (spans,))
+    violation = Violation(rule_id=rule.rule_id, category=rule.category, severity=rule.severity,
+                          explanation=rule.explanation, policy_ref=rule.policy, spans=spans,
+                          plugin=plugin)
+    _MADE[rule.rule_id] = (rule, plugin, (violation.rule_id, violation.category,
+                                          violation.severity, violation.explanation,
+                                          violation.policy_ref, plugin))
+    return violation

@@ -434,14 +434,23 @@ def _whole_word_in(text: str, words: str) -> bool:
     return False
 
 
+# Every byte but ASCII letters and digits: what deleting them from the Latin-1 form of a text
+# leaves is its :data:`_TOKEN` matches joined (a character Latin-1 cannot hold becomes "?",
+# deleted like any other).
+_NOT_TOKEN_BYTES: Final = bytes(c for c in range(256) if not (97 <= c <= 122 or 48 <= c <= 57))
+
+
 def _names_brand(folded: str, brand: str) -> bool:
     """The brand as whole words, also written together or apart (``Glow Lab``/``GlowLab``)."""
     if _whole_word_in(folded, brand):
         return True
     compact = brand.replace(" ", "")
-    tokens = _TOKEN.findall(folded)
-    if compact not in "".join(tokens):  # necessary, and one search in C
+    # Necessary: the brand in the text's tokens joined, found with two byte operations in C
+    # (a token list per ad message cost ten times as much).
+    joined = folded.encode("latin-1", "replace").translate(None, _NOT_TOKEN_BYTES)
+    if compact.encode("latin-1", "replace") not in joined:
         return False
+    tokens = _TOKEN.findall(folded)
     return any(
         "".join(tokens[i : i + n]) == compact for n in (1, 2, 3) for i in range(len(tokens))
     )

@@ -206,3 +206,46 @@ channels = ["tiktok", "whatsapp"]
         monkeypatch.delenv("MMTKIT_LEXICON_PATH")
         default_matcher.cache_clear()
     assert linked(Channel.TIKTOK) == before
+
+
+def test_violations_follow_a_rule_read_again_under_the_same_id(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A violation is made from the rule that fired, never from an earlier rule of the same
+    id: a lexicon that replaces a rule changes the violations at once, and back after."""
+    from mmtkit.messages import Text
+    from mmtkit.plugin_manager import PluginManager
+    from mmtkit.plugins.compliance.analysis import default_matcher
+    from mmtkit.policy import PolicyEngine, Severity
+
+    (tmp_path / "mine.toml").write_text("""
+category = "off_platform_diversion"
+
+[[rules]]
+id = "contact_details"
+python = true
+channels = ["tiktok", "tiktok_shop"]
+severity = "warn"
+policy = "House rules 1.1"
+explanation = "Shares contact details; the team reviews these by hand."
+""", encoding="utf-8")
+    engine = PolicyEngine(PluginManager.with_entry_points(env={}).hooks)
+    context = PolicyContext(channel=Channel.TIKTOK_SHOP)
+
+    def contact_violation(text: str) -> tuple[Severity, str, str]:
+        found = [v for v in engine.check_outbound(Text(text), context).violations
+                 if v.rule_id == "off_platform_diversion.contact_details"]
+        assert len(found) == 1
+        return found[0].severity, found[0].explanation, found[0].policy_ref
+
+    built_in = contact_violation("Order updates at shop2.net/track")
+    assert built_in[0] is Severity.BLOCK
+    monkeypatch.setenv("MMTKIT_LEXICON_PATH", str(tmp_path))
+    default_matcher.cache_clear()
+    try:
+        assert contact_violation("Order news at shop3.net/track") == (
+            Severity.WARN, "Shares contact details; the team reviews these by hand.",
+            "House rules 1.1")
+    finally:
+        monkeypatch.delenv("MMTKIT_LEXICON_PATH")
+        default_matcher.cache_clear()
+    assert contact_violation("Order notes at shop4.net/track") == built_in

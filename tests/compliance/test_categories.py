@@ -68,6 +68,8 @@ FLAGGED = [
     ("prohibited_product", "Main di situs judi online kami, bonus new member 100%!"),
     ("prohibited_product", "Rolex replica, looks 100% like the original, only $120."),
     ("prohibited_product", "Bán súng hơi và dao bướm, giao hàng kín đáo."),
+    ("prohibited_product", "These antibiotics ship in two days, no prescription needed."),
+    ("prohibited_product", "Obat kuatnya bisa dikirim hari ini, gak perlu resep dokter kak."),
     ("prohibited_product",
      "Lifetime Netflix premium account for $3, cracked version works on any "
      "TV."),
@@ -116,6 +118,10 @@ FLAGGED = [
 ]
 
 CLEAN = [
+    # what never needs a prescription: saying so offers nothing prohibited
+    "The vitamin D drops don't need a prescription, one drop a day with breakfast.",
+    "Kem chống nắng này không cần toa bác sĩ, dùng được cho da nhạy cảm.",
+    "El protector solar no necesita receta, se aplica cada dos horas.",
     "Please drop the parcel at the locker with the code we sent you.",
     "Ignore the warning light on first use, it turns off after 10 minutes.",
     "Our customer care staff for TikTok Shop orders will reply within 24 hours.",

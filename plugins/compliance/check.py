@@ -189,9 +189,7 @@ def _shares(run: dict[str, tuple[Violation, ...]]) -> list[tuple[Violation, ...]
     """A run's violations by category slot (:data:`_SLOTS`), empty where it has none."""
     shares: list[tuple[Violation, ...]] = [()] * len(_SLOTS)
     for category, found in run.items():
-        slot = _SLOTS.get(category)
-        if slot is not None:
-            shares[slot] = found
+        shares[_SLOTS[category]] = found  # a run holds only categories with a check
     return shares
 
 
@@ -251,9 +249,9 @@ def _run(analysis: Analysis, context: PolicyContext, inbound: bool
 
 _VIOLATION_SLOTS: Final = ("rule_id", "category", "severity", "explanation", "policy_ref",
                            "plugin", "spans")
-_MADE: dict[str, tuple[RuleSpec, str, tuple[object, ...]]] = {}
-"""By rule id: the rule and the plugin whose violation :class:`Violation` itself last made,
-and so validated, with that violation's values but its spans."""
+_MADE: dict[str, tuple[RuleSpec, tuple[object, ...]]] = {}
+"""By rule id: the rule whose violation :class:`Violation` itself last made, and so validated,
+with that violation's values but its spans (the last of them its plugin)."""
 
 
 def _violation(rule: RuleSpec, spans: tuple[Span, ...], plugin: str) -> Violation:
@@ -264,12 +262,11 @@ def _violation(rule: RuleSpec, spans: tuple[Span, ...], plugin: str) -> Violatio
     as they are, so the later ones take its values and only add their spans. The same rule
     object is required, not only its id: a lexicon read again makes new rules."""
     made = _MADE.get(rule.rule_id)
-    if made is not None and made[0] is rule and made[1] is plugin:
-        return assemble(Violation, _VIOLATION_SLOTS, made[2] + (spans,))
+    if made is not None and made[0] is rule and made[1][-1] is plugin:
+        return assemble(Violation, _VIOLATION_SLOTS, made[1] + (spans,))
     violation = Violation(rule_id=rule.rule_id, category=rule.category, severity=rule.severity,
                           explanation=rule.explanation, policy_ref=rule.policy, spans=spans,
                           plugin=plugin)
-    _MADE[rule.rule_id] = (rule, plugin, (violation.rule_id, violation.category,
-                                          violation.severity, violation.explanation,
-                                          violation.policy_ref, plugin))
+    _MADE[rule.rule_id] = (rule, (violation.rule_id, violation.category, violation.severity,
+                                  violation.explanation, violation.policy_ref, plugin))
     return violation

@@ -434,10 +434,10 @@ def _whole_word_in(text: str, words: str) -> bool:
     return False
 
 
-# Every byte but ASCII letters and digits: what deleting them from the Latin-1 form of a text
-# leaves is its :data:`_TOKEN` matches joined (a character Latin-1 cannot hold becomes "?",
-# deleted like any other).
-_NOT_TOKEN_BYTES: Final = bytes(c for c in range(256) if not (97 <= c <= 122 or 48 <= c <= 57))
+# Every byte but a word character's: what deleting them from the Latin-1 form of a text leaves
+# is its :data:`_TOKEN` matches joined (a character Latin-1 cannot hold becomes "?", deleted
+# like any other).
+_NOT_TOKEN_BYTES: Final = bytes(c for c in range(256) if chr(c) not in WORD_CHARS)
 
 
 def _names_brand(folded: str, brand: str) -> bool:

@@ -305,9 +305,10 @@ def test_the_hints_are_taken_and_passed(matcher: Matcher, blind_messages: list[s
         for hint in hinted:
             hinted[hint] += hint in analysis.hits
         folded = analysis.normalized.folded
-        assert analysis.urls == entities.urls(folded), number
-        assert analysis.emails == entities.emails(folded), number
-        assert analysis.files == entities.executable_files(folded), number
+        same = (analysis.urls == entities.urls(folded)  # compared unseen: links are the text
+                and analysis.emails == entities.emails(folded)
+                and analysis.files == entities.executable_files(folded))
+        assert same, f"blind message {number}"
     assert all(0 < count < len(blind_messages) // 2 for count in hinted.values()), hinted
     # Hits not made by a matcher say nothing of the hints: the entities are searched in full.
     text = "whatsapp dot me slash 62812 or care.shop [at] gmail [dot] com, get setup.exe"

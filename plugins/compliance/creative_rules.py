@@ -241,11 +241,54 @@ _PROMO_WORDS: Final = frozenset({
 })
 # A multi-buy deal, the promotion an ad most often names: "buy 1 get 1", "b1g1", "2x1",
 # "1+1", "mua 2 tặng 1" (folded "mua 2 tang 1"), "compre 2 leve 3", "1 แถม 1".
-_MULTIBUY: Final = re.compile(
-    r"(?<![a-z0-9])(?:(?:buy|beli|mua|compre|compra|lleva|bili|bumili) ?[0-9]{1,2} ?"
-    r"(?:get|take|free|gratis|tang|leve|lleva|paga|libre|percuma|dapat) ?[0-9]{1,2}"
-    r"|b[0-9][gt][0-9]|[1-9] ?[x+] ?[1-9])(?![a-z0-9])|[0-9] ?แถม ?[0-9]"
+# Read as (paid, taken), "buy 2 get 1" and "3x2" are the same deal, (2, 3). The word before
+# the first number says which the numbers are: bought, then given on top ("buy",
+# "beli", "mua", "1+1", "b1g1", "1 แถม 1"); bought, then taken in all (Portuguese "compre 2
+# leve 3", "compra 2 lleva 3"); taken, then paid ("2x1", "lleva 3 paga 2").
+_DEAL: Final = re.compile(
+    r"(?<![a-z0-9])(?:(?P<verb>buy|beli|mua|compre|compra|lleva|bili|bumili) ?(?P<a>[0-9]{1,2}) ?"
+    r"(?P<then>get|take|free|gratis|tang|leve|lleva|paga|libre|percuma|dapat) ?(?P<b>[0-9]{1,2})"
+    r"|b(?P<c>[0-9])[gt](?P<d>[0-9])|(?P<e>[1-9]) ?(?P<sign>[x+]) ?(?P<f>[1-9]))(?![a-z0-9])"
+    r"|(?P<g>[0-9]) ?แถม ?(?P<h>[0-9])"
 )
+_TAKEN_IN_ALL: Final = frozenset({"leve", "lleva"})
+
+
+def _deals(text: str) -> list[tuple[int, int, tuple[int, int]]]:
+    """Each multi-buy deal in ``text``: where it is, and (paid, taken)."""
+    found: list[tuple[int, int, tuple[int, int]]] = []
+    for m in _DEAL.finditer(text):
+        if m.group("verb") is not None:
+            first, second = int(m.group("a")), int(m.group("b"))
+            if m.group("verb") == "lleva" and m.group("then") == "paga":
+                deal = (second, first)
+            elif m.group("then") in _TAKEN_IN_ALL:
+                deal = (first, second)
+            else:
+                deal = (first, first + second)
+        elif m.group("c") is not None:
+            deal = (int(m.group("c")), int(m.group("c")) + int(m.group("d")))
+        elif m.group("e") is not None:
+            first, second = int(m.group("e")), int(m.group("f"))
+            deal = (second, first) if m.group("sign") == "x" else (first, first + second)
+        else:
+            deal = (int(m.group("g")), int(m.group("g")) + int(m.group("h")))
+        found.append((m.start(), m.end(), deal))
+    return found
+
+
+def _multibuy(analysis: Analysis, ad: AdCreative) -> list[Finding]:
+    """"Buy 2 get 1 free" when the ad said "buy 1 get 1 free": another deal than the ad's, and
+    not the ad's beside it."""
+    if not ad.offer or not _DEAL.search(folded_offer := normalize_term(ad.offer)):
+        return []
+    quoted = _deals(analysis.normalized.folded)
+    advertised = {deal for _, _, deal in _deals(folded_offer)}
+    if quoted and advertised and not any(deal in advertised for _, _, deal in quoted):
+        return [CHECK.finding("multibuy", [(start, end) for start, end, _ in quoted])]
+    return []
+
+
 _FREE_COMPOUND: Final = re.compile(
     r"(?<![a-z])free(ship|shipping|ongkir|delivery|postage|gift)(?![a-z])")
 _ITEM_REACH: Final = 60
@@ -319,8 +362,32 @@ def _denied(analysis: Analysis, amount: Money) -> bool:
                for _, e in analysis.hits.get(concept, ()))
 
 
+# A price written without its currency, as the ad shows it: two decimals ("29.99", "19,90"),
+# not a measure ("1.25 kg", "2.50m") nor a part of a longer number.
+_BARE_PRICE: Final = re.compile(
+    r"(?<![\d.,])\d{1,5}[.,]\d{2}(?![\d.,%])"
+    r"(?! ?(?:kg|g|gr|mg|cm|mm|m|ml|l|oz|lbs?|in|inch(?:es)?|ft|x)(?![a-z]))")
+
+
+def _bare_price_other(analysis: Analysis, price: float, tolerance: float) -> list[Range]:
+    """"The band set is 29.99 today" after an ad at 19.99: with no amount in a currency, the
+    decimal amounts are the prices quoted, and none of them is the ad's."""
+    folded = analysis.normalized.folded
+    if "." not in folded and "," not in folded:
+        return []
+    quoted = [(m.start(), m.end(), float(m.group().replace(",", ".")))
+              for m in _BARE_PRICE.finditer(folded)]
+    if quoted and not any(_amounts_near(price, amount, tolerance) for _, _, amount in quoted):
+        return [(start, end) for start, end, _ in quoted]
+    return []
+
+
 def _price(analysis: Analysis, ad: AdCreative) -> list[Finding]:
     tolerance = _tolerance()
+    if ad.price is not None and not analysis.money:
+        bare = _bare_price_other(analysis, float(ad.price), tolerance)
+        if bare:
+            return [CHECK.finding("price", bare)]
     if ad.price is not None and analysis.money:
         price = float(ad.price)
         # "RM39, not RM19 like the video said": a negated ad price is not a match, nor one
@@ -380,7 +447,7 @@ def _offer_limited(analysis: Analysis, ad: AdCreative) -> list[Range]:
     for start, end in cues:
         begin, finish = analysis.unit_range("clause", start)
         clause_text = analysis.text[begin:finish]
-        if any(w in words for w in _ITEM_WORD.findall(clause_text)) or _MULTIBUY.search(
+        if any(w in words for w in _ITEM_WORD.findall(clause_text)) or _DEAL.search(
                 clause_text) or _quotes_ad_price(analysis, ad, (begin, finish), start):
             return [(start, end)]
     return []
@@ -512,7 +579,7 @@ def _mismatch(analysis: Analysis, context: PolicyContext) -> list[Finding]:
     ad = context.ad_creative
     if ad is None:
         return []
-    return (_paid_after_free(analysis, ad) + _price(analysis, ad)
+    return (_paid_after_free(analysis, ad) + _price(analysis, ad) + _multibuy(analysis, ad)
             + _offer_withdrawn(analysis, ad) + _brand(analysis, ad))
 
 

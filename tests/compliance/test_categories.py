@@ -16,6 +16,8 @@ from mmtkit.policy import Decision
 Check = Callable[..., Decision]
 
 FLAGGED = [
+    ("off_platform_diversion", "add me on the gram for restock updates, just search lunathreads"),
+
     # sensitive_data_request
     ("sensitive_data_request",
      "Please reply with the verification code we just sent to your "
@@ -118,6 +120,8 @@ FLAGGED = [
 ]
 
 CLEAN = [
+    "Our coffee beans are priced on the gram scale, so pick any weight you like.",
+
     # what never needs a prescription: saying so offers nothing prohibited
     "The vitamin D drops don't need a prescription, one drop a day with breakfast.",
     "Kem chống nắng này không cần toa bác sĩ, dùng được cho da nhạy cảm.",

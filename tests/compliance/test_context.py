@@ -46,6 +46,8 @@ TRIAL = AdCreative(brand="Curso Pro", offer="Aula experimental grátis", currenc
 DELIVERY = AdCreative(brand="GreenRide", offer="Free delivery on your first 3 orders", free=True)
 TOUR = AdCreative(brand="HappyTrip", offer="ทัวร์ญี่ปุ่น 5 วัน 29,900 บาท", price=29900,
                   currency="THB", free=False)
+MUGS = AdCreative(brand="ClayCo", offer="Buy 1 get 1 free on all mugs", price=14.99,
+                  currency="USD", free=False)
 
 
 @pytest.mark.parametrize("channel", ["whatsapp", "messenger"])
@@ -147,6 +149,16 @@ def test_own_number_is_not_a_diversion_on_whatsapp_or_messenger(check: Check, ch
         # The free thing said to be gone.
         ("Sorry, the free guides are all gone now, but the full course is $89.", FREE_GUIDE,
          True),
+        # Another multi-buy deal than the ad's; the same one, however it is written.
+        ("Right now it's buy 2 get 1 free on the mugs!", MUGS, True),
+        ("Promo hari ini beli 3 gratis 1 ya kak", MUGS, True),
+        ("Yes! 1+1 on every mug, just add two to the cart.", MUGS, False),
+        ("Sí, es 2x1 en todas las tazas.", MUGS, False),
+        ("The buy 1 get 1 is on, and b1g1 stays till Sunday.", MUGS, False),
+        # A price quoted without its currency, as the ad shows it: the ad's, or another.
+        ("Thanks! The mugs are 19.99 today, shipping included.", MUGS, True),
+        ("Thanks! The mugs are 14.99 each, and the second one is free.", MUGS, False),
+        ("Each mug holds 0.35 l and weighs 0.45 kg.", MUGS, False),
     ],
 )
 def test_creative_mismatch_needs_and_uses_the_ad(

@@ -48,6 +48,7 @@ from mmtkit.plugins.compliance.analysis import (
 from mmtkit.plugins.compliance.check import CategoryCheck, setting
 from mmtkit.plugins.compliance.entities import (
     Money,
+    has_digit,
     matches,
     matches_at,
     positions,
@@ -257,7 +258,9 @@ _TAKEN_IN_ALL: Final = frozenset({"leve", "lleva"})
 def _deals(text: str) -> list[tuple[int, int, tuple[int, int]]]:
     """Each multi-buy deal in ``text``: where it is, and (paid, taken)."""
     found: list[tuple[int, int, tuple[int, int]]] = []
-    for m in _DEAL.finditer(text):
+    if not has_digit(text):
+        return found
+    for m in matches(_DEAL, text):
         if m.group("verb") is not None:
             first, second = int(m.group("a")), int(m.group("b"))
             if m.group("verb") == "lleva" and m.group("then") == "paga":
@@ -277,14 +280,19 @@ def _deals(text: str) -> list[tuple[int, int, tuple[int, int]]]:
     return found
 
 
+@lru_cache(maxsize=256)
+def _advertised_deals(offer: str) -> frozenset[tuple[int, int]]:
+    return frozenset(deal for _, _, deal in _deals(normalize_term(offer)))
+
+
 def _multibuy(analysis: Analysis, ad: AdCreative) -> list[Finding]:
     """"Buy 2 get 1 free" when the ad said "buy 1 get 1 free": another deal than the ad's, and
     not the ad's beside it."""
-    if not ad.offer or not _DEAL.search(folded_offer := normalize_term(ad.offer)):
+    advertised = _advertised_deals(ad.offer) if ad.offer else None
+    if not advertised:
         return []
     quoted = _deals(analysis.normalized.folded)
-    advertised = {deal for _, _, deal in _deals(folded_offer)}
-    if quoted and advertised and not any(deal in advertised for _, _, deal in quoted):
+    if quoted and not any(deal in advertised for _, _, deal in quoted):
         return [CHECK.finding("multibuy", [(start, end) for start, end, _ in quoted])]
     return []
 
@@ -363,10 +371,15 @@ def _denied(analysis: Analysis, amount: Money) -> bool:
 
 
 # A price written without its currency, as the ad shows it: two decimals ("29.99", "19,90"),
-# not a measure ("1.25 kg", "2.50m") nor a part of a longer number.
+# not a measure ("1.25 kg", "2.50m") nor a part of a longer number (the character before is
+# tested in Python: a pattern that starts with one character class lets the engine skip to
+# the next digit in C, three times as fast as one that starts with a look-behind).
 _BARE_PRICE: Final = re.compile(
-    r"(?<![\d.,])\d{1,5}[.,]\d{2}(?![\d.,%])"
+    r"[0-9][0-9]{0,4}[.,][0-9]{2}(?![0-9.,%])"
     r"(?! ?(?:kg|g|gr|mg|cm|mm|m|ml|l|oz|lbs?|in|inch(?:es)?|ft|x)(?![a-z]))")
+
+
+_NUMBER_CHARS: Final = frozenset("0123456789.,")
 
 
 def _bare_price_other(analysis: Analysis, price: float, tolerance: float) -> list[Range]:
@@ -376,7 +389,8 @@ def _bare_price_other(analysis: Analysis, price: float, tolerance: float) -> lis
     if "." not in folded and "," not in folded:
         return []
     quoted = [(m.start(), m.end(), float(m.group().replace(",", ".")))
-              for m in _BARE_PRICE.finditer(folded)]
+              for m in matches(_BARE_PRICE, folded)
+              if m.start() == 0 or folded[m.start() - 1] not in _NUMBER_CHARS]
     if quoted and not any(_amounts_near(price, amount, tolerance) for _, _, amount in quoted):
         return [(start, end) for start, end, _ in quoted]
     return []

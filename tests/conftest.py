@@ -165,6 +165,5 @@ def blind_messages() -> list[str]:
     paths = sorted((ROOT / "tests/compliance/blind").glob("set_*.jsonl"))
     lines = [line for path in paths for line in path.read_text(encoding="utf-8").splitlines()]
     texts = BlindMessages(json.loads(line)["text"] for line in lines if line.strip())
-    count = len(texts)
-    assert count > 8000
+    assert len(texts) > 8000
     return texts

@@ -377,8 +377,6 @@ def _denied(analysis: Analysis, amount: Money) -> bool:
 _BARE_PRICE: Final = re.compile(
     r"[0-9][0-9]{0,4}[.,][0-9]{2}(?![0-9.,%])"
     r"(?! ?(?:kg|g|gr|mg|cm|mm|m|ml|l|oz|lbs?|in|inch(?:es)?|ft|x)(?![a-z]))")
-
-
 _NUMBER_CHARS: Final = frozenset("0123456789.,")
 
 
@@ -402,7 +400,7 @@ def _price(analysis: Analysis, ad: AdCreative) -> list[Finding]:
         bare = _bare_price_other(analysis, float(ad.price), tolerance)
         if bare:
             return [CHECK.finding("price", bare)]
-    if ad.price is not None and analysis.money:
+    elif ad.price is not None:
         price = float(ad.price)
         # "RM39, not RM19 like the video said": a negated ad price is not a match, nor one
         # said to be over in its clause ("the 99k deal is over, it's 189k now").

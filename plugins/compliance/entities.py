@@ -234,6 +234,28 @@ _SPACED_URL: Final = re.compile(
 )
 
 
+# A link spelled out a letter at a time, "b i t . l y / x1": one-character words joined by
+# single spaces, a dot, a top-level domain spelled the same way, and a path. The look-behinds
+# let a match start only where such a run starts, so a long run of spaced letters is read
+# once, not once from each of its letters.
+_SPELLED_URL: Final = re.compile(
+    r"(?<![a-z0-9])(?<![a-z0-9] )((?:[a-z0-9] )+[a-z0-9]) ?\. ?((?:[a-z] )*[a-z]) ?/ ?"
+    r"([^\s<>\"']{1,2000})"
+)
+_TLD_NAMES: Final = frozenset(_TLDS)
+
+
+def _spelled_urls(text: str) -> list[Found]:
+    """Links spelled out a letter at a time (:data:`_SPELLED_URL`) whose top-level domain is
+    one, each with its value written as a link ("bit.ly/x1") and its span over the letters."""
+    found: list[Found] = []
+    for match in matches(_SPELLED_URL, text):
+        host, tld = match.group(1).replace(" ", ""), match.group(2).replace(" ", "")
+        if tld in _TLD_NAMES:
+            found.append(Found(match.start(), match.end(), f"{host}.{tld}/{match.group(3)}"))
+    return found
+
+
 def matches(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
     """``list(pattern.finditer(text))``, found by repeated searches.
 
@@ -387,6 +409,7 @@ def urls(text: str, *, dot_words: bool = True, dotted_tlds: bool = True) -> list
         found = _literal_urls(text, dotted_tlds)
     if " ." in text:  # "bit . ly/x" reads more of the link than "ly/x" would
         found = _preferring(_found(_SPACED_URL, text), found)
+        found = _preferring(_spelled_urls(text), found)
     return found
 
 

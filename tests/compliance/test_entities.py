@@ -32,6 +32,8 @@ def _folded(text: str) -> str:
         ("ok . me too", []),
         ("h t t p s : / / tinyurl . com / vip-apk", ["tinyurl . com / vip-apk"]),
         ("track it: rb.gy/spx-trk", ["rb.gy/spx-trk"]),
+        ("get it here: b i t . l y / kayuh-gps", ["bit.ly/kayuh-gps"]),  # spelled out
+        ("sizes s m l . x / l", []),  # "x" is no top-level domain
     ],
 )
 def test_urls(text: str, expected: list[str]) -> None:

@@ -467,11 +467,15 @@ def _offer_limited(analysis: Analysis, ad: AdCreative) -> list[Range]:
 
 def _quotes_ad_price(analysis: Analysis, ad: AdCreative, clause: Range, cue: int) -> bool:
     """The ad's price quoted in ``clause`` before a limit that sets a condition of purchase
-    ("the $39 price only applies when you buy two pairs"): the advertised price is not the
+    ("the $39 price only applies when you buy two pairs") or names a part of what the ad
+    covered ("the ₱2,499 is only for older models"): the advertised price is not the
     customer's. A limit in time ("$39 only for this week") keeps it."""
     begin, finish = clause
+    hits = analysis.hits
     if ad.price is None or not any(
-            cue <= s < finish for s, _ in analysis.hits.get("purchase_condition", ())):
+            cue <= s < finish
+            for s, _ in chain(hits.get("purchase_condition", ()),
+                              hits.get("creative_mismatch_offer_subset", ()))):
         return False
     price, tolerance = float(ad.price), _tolerance()
     return any(begin <= m.start < cue and _amounts_near(price, m.amount, tolerance)

@@ -159,6 +159,9 @@ def test_own_number_is_not_a_diversion_on_whatsapp_or_messenger(check: Check, ch
         ("Thanks! The mugs are 19.99 today, shipping included.", MUGS, True),
         ("Thanks! The mugs are 14.99 each, and the second one is free.", MUGS, False),
         ("Each mug holds 0.35 l and weighs 0.45 kg.", MUGS, False),
+        # The ad's price quoted, then limited to part of what the ad covered.
+        ("It's $21.99 for the large mug, the $14.99 is only for older models.", MUGS, True),
+        ("Yes, $14.99, and it fits older models too.", MUGS, False),
     ],
 )
 def test_creative_mismatch_needs_and_uses_the_ad(

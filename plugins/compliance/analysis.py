@@ -78,7 +78,7 @@ NEAR_NEGATABLE: dict[str, int] = {
     # goods, right after it: "no vapes", "no apk needed", "no replicas" (but "no
     # prescription xanax" still sells xanax)
     "drug": 0, "weapon": 0, "gambling": 0, "replica": 0, "counterfeit": 0, "installer": 0,
-    "banned_goods": 0, "piracy": 0,
+    "banned_goods": 0, "piracy": 0, "prohibited_product_vehicle_fraud": 0,
     # a condition of purchase, right after it: "no minimum spend", "no need to buy"
     "purchase_condition": 0,
 }

@@ -1,4 +1,4 @@
-"""Thirty-five sets of 227 to 260 messages each, written by authors who never saw the rules.
+"""Thirty-seven sets of 227 to 260 messages each, written by authors who never saw the rules.
 
 Each set was scored blind first (the figures are in docs/compliance.md). A to E, G and I to P
 were then used to generalise the lexicons (A in the first round, B and C in the second, D in
@@ -24,7 +24,11 @@ at 0.915 with 5 of 101 clean lines flagged, all for "no prescription needed" abo
 sunscreen or skincare; round 16 generalised that, and AJ is a regression set. AK (the
 corpus's mix, written hard, 2026-11-24) scored blind at 0.905 with 1 of 104 clean lines
 flagged; round 17 generalised its multi-buy deals, its prices without a currency and
-"the gram", and AK is a regression set.
+"the gram", and AK is a regression set. AL (the corpus's mix from businesses it shows little
+of: car dealers, estate agents, repair shops, florists, 2026-11-24) scored blind at 0.928
+with none of its 103 clean lines flagged; round 18 generalised it, and AL is a regression
+set. AM (written with AL in the corpus's own kind and scored once, 0.974 with 3 of 102 clean
+lines flagged) is held out like AF and AI.
 
 The message model is trained on the regression sets A to X and on two sets written for it
 (``training.TRAINING_SETS``; AE, AG and AH were measured not to help it), so their figures say
@@ -51,7 +55,8 @@ FLOORS = {"set_a": (0.97, 1), "set_b": (0.97, 1), "set_c": (0.97, 1), "set_d": (
           "set_f": (0.93, 3), "set_h": (0.89, 2), "set_s": (0.89, 5), "set_v": (0.95, 3),
           "set_y": (0.93, 4), "set_z": (0.92, 3), "set_aa": (0.94, 2), "set_ab": (0.80, 4),
           "set_ae": (0.97, 1), "set_af": (0.93, 2), "set_ag": (0.78, 3), "set_ah": (0.86, 1),
-          "set_ai": (0.91, 3), "set_aj": (0.92, 1), "set_ak": (0.91, 1)}
+          "set_ai": (0.91, 3), "set_aj": (0.92, 1), "set_ak": (0.91, 1), "set_al": (0.98, 1),
+          "set_am": (0.96, 3)}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))

@@ -117,6 +117,25 @@ FLAGGED = [
     ("fraud_scam", "We're hiring remote data entry staff, just pay the $30 training fee to start."),
     ("off_platform_diversion", "Faster if you add me on whats, 0812 3456 7890."),
     ("prohibited_product", "No refunds, steroids ship discreetly in plain boxes."),  # no list
+    # round 18 (set AL, generalised)
+    ("prohibited_product", "We also do cloned number plates, ready in two days."),
+    ("prohibited_product", "Bisa putar balik odometer juga kak, pembeli gak bakal tahu."),
+    ("prohibited_product", "Có pháo nổ loại to, ship kín đáo toàn quốc."),
+    ("prohibited_product", "Cracked Minecraft and Sims for PC, $2 each, lifetime."),
+    ("prohibited_product", "รับบายพาสไอคลาวด์ค่ะ เครื่องเก็บได้ก็ทำได้"),
+    ("fraud_scam",
+     "The landlord is abroad, so no viewings; pay the deposit and he'll mail you the keys."),
+    ("fraud_scam", "El dueño está en el extranjero, deposite hoy y le enviamos las llaves."),
+    ("brand_impersonation",
+     "Hi! TikTok has gifted you a free spa voucher, show this chat at our salon."),
+    ("off_platform_diversion",
+     "Come see the car at our showroom on Jalan Ipoh and we'll haggle in person."),
+    ("off_platform_diversion",
+     "Cancel your refund request and I'll transfer the money to you tonight."),
+    ("off_platform_diversion", "Download our app: b i t . l y / rideapp"),
+    ("sensitive_data_request", "Cho bên em xin ngày tháng năm sinh và câu hỏi bảo mật của chị ạ."),
+    ("harassment", "Con ese nivel de inglés, mejor ni lo intentes."),
+    ("harassment", "Your cat is filthy and smells like its owner."),
 ]
 
 CLEAN = [
@@ -178,6 +197,13 @@ CLEAN = [
     "Zap the mosquitoes with our UV lamp, no chemicals needed.",
     "The toy crossbow shoots foam arrows with suction cups, safe for kids 6+.",
     "If you forgot your password, tap 'Forgot password' on the login page; we cannot reset it.",
+    # round 18: what the new words stand next to in ordinary replies
+    "Sparklers only! We can't ship bigger fireworks, they're not allowed here.",
+    "We don't sell fake plates, only genuine plate frames and screws.",
+    "If you changed your mind, cancel the return request in the app and keep the item.",
+    "Our screen repair covers cracked screens on every iPhone, older models included.",
+    "The flat is still available; viewings are on Saturday, no deposit before you see it.",
+    "You've been gifted a free gift wrap by our shop for your first order!",
 ]
 
 

@@ -236,10 +236,12 @@ _SPACED_URL: Final = re.compile(
 
 # A link spelled out a letter at a time, "b i t . l y / x1": one-character words joined by
 # single spaces, a dot, a top-level domain spelled the same way, and a path. The look-behinds
-# let a match start only where such a run starts, so a long run of spaced letters is read
-# once, not once from each of its letters.
+# let a match start only where such a run starts (not after another one-character word, but
+# after any longer one: "visit b i t . l y"), so a long run of spaced letters is read once,
+# not once from each of its letters.
 _SPELLED_URL: Final = re.compile(
-    r"(?<![a-z0-9])(?<![a-z0-9] )((?:[a-z0-9] )+[a-z0-9]) ?\. ?((?:[a-z] )*[a-z]) ?/ ?"
+    r"(?<![a-z0-9])(?<![^a-z0-9][a-z0-9] )(?<!^[a-z0-9] )"
+    r"((?:[a-z0-9] )+[a-z0-9]) ?\. ?((?:[a-z] )*[a-z]) ?/ ?"
     r"([^\s<>\"']{1,2000})"
 )
 _TLD_NAMES: Final = frozenset(_TLDS)

@@ -33,6 +33,7 @@ def _folded(text: str) -> str:
         ("h t t p s : / / tinyurl . com / vip-apk", ["tinyurl . com / vip-apk"]),
         ("track it: rb.gy/spx-trk", ["rb.gy/spx-trk"]),
         ("get it here: b i t . l y / kayuh-gps", ["bit.ly/kayuh-gps"]),  # spelled out
+        ("visit b i t . l y / kayuh-gps", ["bit.ly/kayuh-gps"]),  # after a longer word
         ("sizes s m l . x / l", []),  # "x" is no top-level domain
     ],
 )
